@@ -1,0 +1,1 @@
+"""gcp layer (being built)."""

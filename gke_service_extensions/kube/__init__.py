@@ -1,0 +1,1 @@
+"""kube layer (being built)."""
