@@ -1,0 +1,1 @@
+"""The simulator's Kubernetes half: object store, API server, fault injection."""
