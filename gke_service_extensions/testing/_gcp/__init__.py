@@ -1,0 +1,5 @@
+"""The simulator's Google Cloud half: in-memory state and a REST server for it."""
+
+from gke_service_extensions.testing._gcp._state import GCPState, ImageRef, parse_image_uri
+
+__all__ = ["GCPState", "ImageRef", "parse_image_uri"]
