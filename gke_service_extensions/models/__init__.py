@@ -1,18 +1,37 @@
 """Typed, validated models of the GKE Service Extensions custom resources.
 
-PROVISIONAL: the base API (``from_manifest``/``to_manifest``/``__resource__``/``metadata``)
-is stable; typed specs and full validation are being filled in.
+Pure data and validation, no I/O. The three CRDs (:class:`GCPTrafficExtension`,
+:class:`GCPRoutingExtension`, :class:`GCPWasmPlugin`) validate every rule of the real CRDs
+before anything is sent; :class:`Gateway`, :class:`HTTPRoute` and :class:`Service` are lenient
+read-side views.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
-from typing import Any, ClassVar
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from .._errors import Problem
+from ._base import KubeModel, Resource, UnknownFields, WireModel
+from ._common import (
+    Condition,
+    ConditionStatus,
+    ObjectMeta,
+    ParentReference,
+    PolicyAncestorStatus,
+    PolicyStatus,
+    TargetRef,
+)
+from ._extensions import (
+    BackendRef,
+    BodySendMode,
+    CelExpression,
+    Event,
+    Extension,
+    ExtensionChain,
+    ExtensionSpec,
+    GCPRoutingExtension,
+    GCPTrafficExtension,
+    MatchCondition,
+)
+from ._gateway import Gateway, GatewayAddress, GatewaySpec, GatewayStatus, HTTPRoute, Service
+from ._manifests import OtherKinds, dump_manifests, load_manifests
 from ._meta import (
     GATEWAY,
     GATEWAY_CLASS,
@@ -23,62 +42,61 @@ from ._meta import (
     WASM_PLUGIN,
     ResourceInfo,
 )
+from ._profiles import DEFAULT_PROFILE, PROFILES, CRDProfile, KindRules, get_profile
+from ._registry import MODELS, model_for
+from ._validation import validate_manifest
+from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
 
 __all__ = [
-    "GATEWAY", "GATEWAY_CLASS", "HTTP_ROUTE", "SERVICE",
-    "GCPRoutingExtension", "GCPTrafficExtension", "GCPWasmPlugin", "ObjectMeta", "Resource",
-    "ResourceInfo", "UnknownFields", "validate_manifest",
+    "DEFAULT_PROFILE",
+    "GATEWAY",
+    "GATEWAY_CLASS",
+    "HTTP_ROUTE",
+    "MODELS",
+    "PROFILES",
+    "ROUTING_EXTENSION",
+    "SERVICE",
+    "TRAFFIC_EXTENSION",
+    "WASM_PLUGIN",
+    "BackendRef",
+    "BodySendMode",
+    "CRDProfile",
+    "CelExpression",
+    "Condition",
+    "ConditionStatus",
+    "Event",
+    "Extension",
+    "ExtensionChain",
+    "ExtensionSpec",
+    "GCPRoutingExtension",
+    "GCPTrafficExtension",
+    "GCPWasmPlugin",
+    "Gateway",
+    "GatewayAddress",
+    "GatewaySpec",
+    "GatewayStatus",
+    "HTTPRoute",
+    "KindRules",
+    "KubeModel",
+    "LogConfig",
+    "LogLevel",
+    "MatchCondition",
+    "ObjectMeta",
+    "OtherKinds",
+    "ParentReference",
+    "PolicyAncestorStatus",
+    "PolicyStatus",
+    "Resource",
+    "ResourceInfo",
+    "Service",
+    "TargetRef",
+    "UnknownFields",
+    "WasmPluginSpec",
+    "WasmPluginVersion",
+    "WireModel",
+    "dump_manifests",
+    "get_profile",
+    "load_manifests",
+    "model_for",
+    "validate_manifest",
 ]
-
-
-class UnknownFields(enum.Enum):
-    REJECT = "reject"
-    PRESERVE = "preserve"
-
-
-class ObjectMeta(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    name: str | None = None
-    namespace: str | None = None
-    generation: int | None = None
-    resource_version: str | None = Field(default=None, alias="resourceVersion")
-    uid: str | None = None
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
-
-
-class Resource(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    __resource__: ClassVar[ResourceInfo]
-    api_version: str = Field(alias="apiVersion")
-    kind: str
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: dict[str, Any] = Field(default_factory=dict)
-    status: dict[str, Any] | None = None
-
-    @classmethod
-    def from_manifest(cls, data: Mapping[str, Any], *,
-                      unknown_fields: UnknownFields = UnknownFields.REJECT,
-                      profile: str | None = None) -> Any:
-        return cls.model_validate(dict(data))
-
-    def to_manifest(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_unset=True)
-
-
-class GCPTrafficExtension(Resource):
-    __resource__ = TRAFFIC_EXTENSION
-
-
-class GCPRoutingExtension(Resource):
-    __resource__ = ROUTING_EXTENSION
-
-
-class GCPWasmPlugin(Resource):
-    __resource__ = WASM_PLUGIN
-
-
-def validate_manifest(manifest: Mapping[str, Any], *, profile: str | None = None,
-                      unknown_fields: UnknownFields = UnknownFields.REJECT) -> list[Problem]:
-    """Return every problem of a manifest of one of the three kinds (empty when valid)."""
-    return []

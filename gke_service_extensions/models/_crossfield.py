@@ -1,0 +1,258 @@
+"""Cross-field rules: the CRDs' ``x-kubernetes-validations`` and GKE's documented rules.
+
+Each rule reads the wire-form mapping defensively (a field of the wrong type counts as
+absent: the structural check reports it) and adds problems with YAML paths. The rules that
+differ between CRD generations read :class:`~._profiles.KindRules`; the table is in
+:mod:`._profiles`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._extensions import BackendRef, CelExpression, Extension
+from ._profiles import ALL_EVENTS, BACKEND_KIND_GROUPS
+from ._wasm import LogConfig, WasmPluginSpec
+
+if TYPE_CHECKING:
+    from ._base import WireModel
+    from ._validation import Context
+
+__all__ = ["CROSS_FIELD_RULES", "parse_duration_ms"]
+
+_DURATION_PART = re.compile(r"([0-9]{1,5})(h|ms|m|s)")
+_UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 10, 10_000
+WASM_EVENTS = ("RequestHeaders", "RequestBody", "ResponseHeaders", "ResponseBody")
+BODY_MODE_BACKENDS = ("Service", "ServiceImport", "ApigeeBackendService")
+
+
+def parse_duration_ms(text: str) -> float | None:
+    """Milliseconds of a CRD duration such as ``1s500ms`` (``None`` if it does not parse)."""
+    pos, total = 0, 0.0
+    for m in _DURATION_PART.finditer(text):
+        if m.start() != pos:
+            return None
+        total += int(m.group(1)) * _UNIT_MS[m.group(2)]
+        pos = m.end()
+    return total if pos == len(text) and pos > 0 else None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _str(data: Mapping[str, Any], key: str) -> str | None:
+    v = data.get(key)
+    return v if isinstance(v, str) else None
+
+
+def _events(data: Mapping[str, Any]) -> list[str]:
+    """The valid event names listed (misspelled ones are reported by the enum check)."""
+    v = data.get("supportedEvents")
+    return [e for e in v if e in ALL_EVENTS] if isinstance(v, list) else []
+
+
+def _indexed_events(data: Mapping[str, Any]) -> list[tuple[int, str]]:
+    v = data.get("supportedEvents")
+    return [(i, e) for i, e in enumerate(v) if e in ALL_EVENTS] if isinstance(v, list) else []
+
+
+def _backend_kind(data: Mapping[str, Any]) -> str | None:
+    ref = data.get("backendRef")
+    if not isinstance(ref, Mapping):
+        return None
+    kind = ref.get("kind", "Service")
+    return kind if isinstance(kind, str) else None
+
+
+def _fmt(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
+# --------------------------------------------------------------------------- backendRef
+
+
+def _backend_ref_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    kind = data.get("kind", "Service")
+    group = data.get("group", "")
+    if not isinstance(kind, str) or not isinstance(group, str):
+        return
+    want = BACKEND_KIND_GROUPS.get(kind)
+    if want is not None and group != want:
+        shown = '"" (empty)' if want == "" else want
+        ctx.add(_join(path, "group"), f"must be {shown} when kind is {kind}, got {group!r}")
+    if kind in ("Service", "ServiceImport") and data.get("port") is None:
+        ctx.add(_join(path, "port"), f"is required when kind is {kind}")
+    if kind == "GCPWasmPlugin" and data.get("port") is not None:
+        ctx.add(_join(path, "port"), "must not be set when kind is GCPWasmPlugin")
+
+
+# --------------------------------------------------------------------------- extension
+
+
+def _extension_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    rules = ctx.rules
+    if rules is None:
+        return
+    timeout = _str(data, "timeout")
+    kind = _backend_kind(data)
+    has_backend = isinstance(data.get("backendRef"), Mapping)
+    has_google = data.get("googleAPIServiceName") is not None
+    authority = data.get("authority")
+    events = _events(data)
+
+    # 1. timeout range
+    if timeout is not None:
+        ms = parse_duration_ms(timeout)
+        if ms is not None and not MIN_TIMEOUT_MS <= ms <= MAX_TIMEOUT_MS:
+            ctx.add(_join(path, "timeout"),
+                    f"timeout must be between 10ms and 10s, got {timeout}")
+
+    # 4. exactly one of backendRef / googleAPIServiceName
+    if has_backend and has_google:
+        ctx.add(path, "exactly one of backendRef or googleAPIServiceName must be set, got both")
+    elif not has_backend and not has_google:
+        ctx.add(path, "exactly one of backendRef or googleAPIServiceName must be set, "
+                      "got neither")
+
+    # 3. authority
+    if kind in ("Service", "ServiceImport") and not authority:
+        ctx.add(_join(path, "authority"), f"is required when backendRef.kind is {kind}")
+    if authority is not None:
+        if kind in ("GCPWasmPlugin", "ApigeeBackendService"):
+            ctx.add(_join(path, "authority"), f"must not be set when backendRef.kind is {kind}")
+        elif has_google:
+            ctx.add(_join(path, "authority"),
+                    "must not be set when googleAPIServiceName is set")
+
+    # 2. GCPWasmPlugin backends
+    if kind == "GCPWasmPlugin":
+        if timeout is not None:
+            ctx.add(_join(path, "timeout"), "must not be set when backendRef.kind is GCPWasmPlugin")
+        if data.get("metadata") is not None:
+            ctx.add(_join(path, "metadata"),
+                    "must not be set when backendRef.kind is GCPWasmPlugin")
+        for i, e in _indexed_events(data):
+            if e not in WASM_EVENTS:
+                ctx.add(f"{_join(path, 'supportedEvents')}[{i}]",
+                        f"GCPWasmPlugin backends support only {_fmt(WASM_EVENTS)}, got {e}")
+
+    # 7. events required / allowed for the kind
+    if rules.require_supported_events and not events:
+        ctx.add(_join(path, "supportedEvents"),
+                f"must list at least one event for {ctx.kind} (required by the "
+                f"{ctx.profile.name!r} CRD profile)")
+    for i, e in _indexed_events(data):
+        if e not in rules.allowed_events:
+            ctx.add(f"{_join(path, 'supportedEvents')}[{i}]",
+                    f"{ctx.kind} supports only request events "
+                    f"({_fmt(rules.allowed_events)}), got {e}")
+
+    # 5. body send modes
+    for side, body_event, trailer_event in (("request", "RequestBody", "RequestTrailers"),
+                                            ("response", "ResponseBody", "ResponseTrailers")):
+        key = f"{side}BodySendMode"
+        mode = _str(data, key)
+        if mode is None:
+            continue
+        if kind not in BODY_MODE_BACKENDS:
+            ctx.add(_join(path, key), "can be set only for backendRef kinds "
+                                      f"{_fmt(BODY_MODE_BACKENDS).replace(' and ', ' or ')}")
+        if mode == "Streamed" and body_event not in events:
+            ctx.add(_join(path, key),
+                    f"Streamed needs {body_event} in supportedEvents")
+        elif mode == "FullDuplexStreamed" and not (body_event in events
+                                                   and trailer_event in events):
+            ctx.add(_join(path, key),
+                    f"FullDuplexStreamed needs both {body_event} and {trailer_event} "
+                    "in supportedEvents")
+
+    # 6. observabilityMode
+    obs = data.get("observabilityMode")
+    if obs is not None and not rules.observability_mode:
+        ctx.add(_join(path, "observabilityMode"),
+                f"is not supported by {ctx.kind} under the {ctx.profile.name!r} CRD profile")
+    elif obs is True:
+        for key in ("requestBodySendMode", "responseBodySendMode"):
+            mode = _str(data, key)
+            if mode is not None and mode != "Streamed":
+                ctx.add(_join(path, key),
+                        f"must be unset or Streamed when observabilityMode is true, got {mode}")
+
+
+# --------------------------------------------------------------------------- CEL expression
+
+
+def _cel_expression_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    rules = ctx.rules
+    if rules is None:
+        return
+    refs = data.get("backendRefs")
+    if isinstance(refs, list):
+        rpath = _join(path, "backendRefs")
+        if rules.cel_backend_refs_max is not None and len(refs) > rules.cel_backend_refs_max:
+            ctx.add(rpath, f"must have at most {rules.cel_backend_refs_max} item"
+                           f"{'s' if rules.cel_backend_refs_max != 1 else ''}, got {len(refs)}")
+        for i, ref in enumerate(refs):
+            if not isinstance(ref, Mapping):
+                continue
+            kind = ref.get("kind", "Service")
+            if isinstance(kind, str) and kind in rules.backend_kinds \
+                    and kind not in rules.cel_backend_kinds:
+                ctx.add(f"{rpath}[{i}].kind",
+                        f"only {_fmt(rules.cel_backend_kinds).replace(' and ', ' or ')} "
+                        f"backendRefs are supported in a CEL expression, got {kind}")
+    matcher = _str(data, "celMatcher")
+    if matcher is not None and len(matcher) <= 512:
+        from ._cel import check_matcher
+
+        for message in check_matcher(matcher, extra_attributes=rules.cel_extra_attributes):
+            ctx.add(_join(path, "celMatcher"), message)
+
+
+# --------------------------------------------------------------------------- wasm plugin
+
+
+def _wasm_spec_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    versions = data.get("versions")
+    if not isinstance(versions, list):
+        return
+    vpath = _join(path, "versions")
+    seen: dict[str, int] = {}
+    for i, v in enumerate(versions):
+        if not isinstance(v, Mapping) or not isinstance(v.get("name"), str):
+            continue
+        name = v["name"]
+        if name in seen:
+            ctx.add(f"{vpath}[{i}].name",
+                    f"version name {name!r} is already used by {vpath}[{seen[name]}]; "
+                    "version names must be unique")
+        else:
+            seen[name] = i
+    serving = [
+        str(v.get("name", f"[{i}]")) for i, v in enumerate(versions)
+        if isinstance(v, Mapping) and isinstance(v.get("weight"), int) and v.get("weight") != 0
+    ]
+    allowed = ctx.profile.wasm_serving_versions
+    if versions and len(serving) != allowed:
+        found = f"got {len(serving)}" + (f" ({', '.join(serving)})" if serving else "")
+        ctx.add(vpath, f"exactly {allowed} version must have a non-zero weight, {found}")
+
+
+def _log_config_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    enabled = data.get("enabled") is True
+    for key in ("sampleRate", "minLogLevel"):
+        if data.get(key) is not None and not enabled:
+            ctx.add(_join(path, key), "can be set only when logging is enabled (enabled: true)")
+
+
+CROSS_FIELD_RULES: dict[type[WireModel], list[Callable[[Mapping[str, Any], str, Context], None]]] = {
+    BackendRef: [_backend_ref_rules],
+    Extension: [_extension_rules],
+    CelExpression: [_cel_expression_rules],
+    WasmPluginSpec: [_wasm_spec_rules],
+    LogConfig: [_log_config_rules],
+}

@@ -1,0 +1,86 @@
+"""Field constraints attached to model fields, read by the validator.
+
+A model field carries its CRD constraints as ``Annotated`` metadata::
+
+    name: Annotated[str, Text(max_len=63, pattern=DNS_LABEL)]
+
+Pydantic ignores these objects; :mod:`._validation` reads them to check the wire form with
+YAML paths and plain-English messages. Constraints that differ between CRD generations take a
+callable that reads the active :class:`~._profiles.KindRules`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._profiles import KindRules
+
+__all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text"]
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """A regular expression plus the words used to explain it to a user."""
+
+    regex: str
+    means: str
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", re.compile(self.regex))
+
+    def matches(self, value: str) -> bool:
+        # Go's regexp (used by the API server) matches anywhere unless anchored; our
+        # patterns come from the CRDs, which anchor them.
+        return self.compiled.search(value) is not None
+
+
+PatternSource = PatternSpec | Callable[["KindRules"], PatternSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string with optional length bounds and pattern."""
+
+    min_len: int | None = None
+    max_len: int | None = None
+    pattern: PatternSource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """An integer within ``[minimum, maximum]`` (either bound optional)."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    #: Apply the bounds only when this returns True for the active rules (None: always).
+    when: Callable[[KindRules], bool] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """A list with optional item-count bounds."""
+
+    min_items: int | None = None
+    max_items: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A string that must be one of a fixed (or profile-dependent) set of values."""
+
+    values: tuple[str, ...] | Callable[[KindRules], tuple[str, ...]]
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A string-to-string map with bounds on entries, keys and values."""
+
+    max_props: int | None = None
+    key: Text | None = None
+    value: Text | None = None
