@@ -8,7 +8,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── ManifestParseError                    YAML/JSON that does not parse
     │   ├── UnknownKindError                      a document of a kind we do not model
     │   └── ManifestValidationError               a manifest breaks CRD rules; lists every problem
-    ├── KubernetesError                           the Kubernetes API said no (or could not be reached)
+    ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
     │   ├── AlreadyExistsError                    409 AlreadyExists
     │   ├── ConflictError                         409 Conflict (stale resourceVersion, SSA conflict)
@@ -16,7 +16,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── UnauthorizedError                     401
     │   ├── ForbiddenError                        403
     │   ├── ServerError                           5xx (after retries) and 429 (after retries)
-    │   ├── ApiTimeoutError (also TimeoutError)   a call did not finish within its timeout
+    │   ├── ApiTimeoutError (also TimeoutError)   a call did not finish in time
     │   └── ApiConnectionError                    the API server could not be reached
     ├── WaitError                                 a wait ended without the wanted state
     │   ├── ProgrammingFailed                     the controller reported a terminal failure

@@ -37,7 +37,6 @@ class WireModel(BaseModel):
         extra="allow",
         validate_assignment=False,
         protected_namespaces=(),
-        ser_json_by_alias=True,
     )
 
     def to_wire(self) -> dict[str, Any]:

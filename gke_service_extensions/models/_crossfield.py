@@ -249,7 +249,9 @@ def _log_config_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
             ctx.add(_join(path, key), "can be set only when logging is enabled (enabled: true)")
 
 
-CROSS_FIELD_RULES: dict[type[WireModel], list[Callable[[Mapping[str, Any], str, Context], None]]] = {
+Rule = Callable[[Mapping[str, Any], str, "Context"], None]
+
+CROSS_FIELD_RULES: dict[type[WireModel], list[Rule]] = {
     BackendRef: [_backend_ref_rules],
     Extension: [_extension_rules],
     CelExpression: [_cel_expression_rules],

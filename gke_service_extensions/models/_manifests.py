@@ -56,7 +56,8 @@ def load_manifests(
     """
     text = _read(source)
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))  # noqa: S506 - safe loader
+        # _Loader is a safe loader: CSafeLoader when available, else SafeLoader.
+        documents = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
