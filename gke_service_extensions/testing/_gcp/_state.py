@@ -467,6 +467,15 @@ class GCPState:
             found = self._images.get(self._ar_key(location, project, repository, image))
             return dict(found.digests) if found is not None else None
 
+    def repository_images(
+        self, location: str, project: str, repository: str
+    ) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+        """Image name -> (tag -> digest, digest -> upload time) in one Artifact Registry repo."""
+        prefix = self._ar_key(location, project, repository, "")
+        with self._lock:
+            return {k[len(prefix):]: (dict(sorted(v.tags.items())), dict(v.digests))
+                    for k, v in sorted(self._images.items()) if k.startswith(prefix)}
+
     def _own(self, ref: ImageRef) -> ImageRef:
         # Artifact Registry URIs under the project number mean the project id.
         if ref.project == self.project_number:
