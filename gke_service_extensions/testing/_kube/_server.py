@@ -1,0 +1,835 @@
+"""A real Kubernetes API server over HTTP on 127.0.0.1, backed by an :class:`ObjectStore`.
+
+It speaks enough of the API server's protocol for the official ``kubernetes`` Python client
+and ``kubectl``: discovery, CRUD with the real ``Status`` error shapes, the ``/status``
+subresource, merge / JSON / strategic merge patches, server-side apply with field
+ownership, ``dryRun``, label and field selectors, pagination, and watches with resume,
+bookmarks and 410 Expired. Requests pass through :class:`~._faults.Faults` first.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from ..._errors import Problem
+from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
+from . import _discovery
+from ._apply import ApplyConflict, apply_config, record_update
+from ._faults import Faults, RequestInfo
+from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
+from ._resources import ServedKind, find_by_plural
+from ._selectors import (
+    SelectorError,
+    matches_fields,
+    matches_labels,
+    parse_field_selector,
+    parse_label_selector,
+)
+from ._store import ObjectStore, StoreConflict, StoreError, StoreGone, WatchEvent, resource_name
+
+__all__ = ["ApiError", "KubeAPIServer", "Validator", "default_validator"]
+
+_log = logging.getLogger(__name__)
+
+Validator = Callable[[ResourceInfo, Mapping[str, Any]], list[Problem]]
+
+_PATCH_TYPES = {
+    "application/merge-patch+json": "merge",
+    "application/json-patch+json": "json",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+    "application/apply-patch+json": "apply",
+}
+
+
+def default_validator(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Problem]:
+    """Validate the three networking.gke.io kinds with ``models.validate_manifest``."""
+    if info.group != GKE_NETWORKING_GROUP:
+        return []
+    from ...models import UnknownFields, validate_manifest
+
+    return list(validate_manifest(obj, unknown_fields=UnknownFields.PRESERVE))
+
+
+class ApiError(Exception):
+    """An error answered as a Kubernetes ``Status`` object."""
+
+    def __init__(self, code: int, reason: str, message: str, *,
+                 details: dict[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message = code, reason, message
+        self.details = details
+        self.headers = dict(headers or {})
+
+    def status(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                "status": "Failure", "message": self.message,
+                                "reason": self.reason}
+        if self.details is not None:
+            body["details"] = self.details
+        body["code"] = self.code
+        return body
+
+
+def _details(info: ResourceInfo, name: str | None) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if name:
+        d["name"] = name
+    if info.group:
+        d["group"] = info.group
+    d["kind"] = info.plural
+    return d
+
+
+def _from_store_error(err: StoreError, info: ResourceInfo) -> ApiError:
+    target = err.info or info
+    details = _details(target, err.name)
+    if isinstance(err, StoreGone):
+        return ApiError(410, "Expired", err.message)
+    return ApiError(err.code, err.status_reason, err.message, details=details)
+
+
+@dataclass(slots=True)
+class _Target:
+    """A resource request: which kind, where, which object and subresource."""
+
+    kind: ServedKind
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+    @property
+    def info(self) -> ResourceInfo:
+        return self.kind.info
+
+
+@dataclass(slots=True)
+class _Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    user_agent: str = ""
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def flag(self, name: str) -> bool:
+        return (self.param(name) or "").lower() in ("1", "true")
+
+
+@dataclass(slots=True)
+class _Response:
+    code: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class KubeAPIServer:
+    """The simulator's Kubernetes API server. Start it, point clients at :attr:`url`.
+
+    ``validator`` answers 422 for invalid objects (default: ``models.validate_manifest``
+    for the networking.gke.io kinds); ``bookmark_interval`` is how often watches that allow
+    bookmarks get one (seconds).
+    """
+
+    def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
+                 validator: Validator | None = None, bookmark_interval: float = 1.0,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.store = store
+        self.faults = faults or Faults()
+        self.validator: Validator = validator or default_validator
+        self.bookmark_interval = bookmark_interval
+        self._host, self._port = host, port
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._watch_queues: set[queue.Queue[WatchEvent | None]] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        if self._httpd is None:
+            raise RuntimeError("the Kubernetes API server is not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the Kubernetes API server is not started")
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> None:
+        """Bind an ephemeral port and serve in a background thread."""
+        self._stopping.clear()
+        self._httpd = _HTTPServer((self._host, self._port), _Handler, self)
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="kube-api-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving, end watches and close every open connection."""
+        if self._httpd is None:
+            return
+        self._stopping.set()
+        with self._lock:
+            for q in self._watch_queues:
+                q.put(None)
+        self._httpd.shutdown()
+        self._httpd.close_all_connections()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+
+    # ------------------------------------------------------------------ routing
+
+    def handle(self, req: _Request) -> _Response | Iterator[bytes]:
+        """Answer one request: a response, or for watches an iterator of JSON lines."""
+        path = req.path.rstrip("/") or "/"
+        parts = [p for p in path.split("/") if p]
+        try:
+            if req.method == "GET":
+                doc = self._non_resource(parts)
+                if doc is not None:
+                    return _Response(200, doc)
+            target = self._resolve(parts)
+            if target is None:
+                raise ApiError(404, "NotFound",
+                               "the server could not find the requested resource",
+                               details={})
+            return self._resource(req, target)
+        except ApiError as err:
+            return _Response(err.code, err.status(), err.headers)
+
+    def request_info(self, req: _Request) -> RequestInfo:
+        """Verb and resource of a request, for fault rules and counters."""
+        parts = [p for p in req.path.split("/") if p]
+        target = self._resolve(parts)
+        if target is None:
+            return RequestInfo(req.method.lower(), "", req.path)
+        resource = target.info.plural
+        if target.subresource:
+            resource += f"/{target.subresource}"
+        verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(req.method)
+        if verb is None and req.method == "DELETE":
+            verb = "delete" if target.name else "deletecollection"
+        if verb is None:
+            verb = "get" if target.name else "watch" if req.flag("watch") else "list"
+        return RequestInfo(verb, resource, req.path)
+
+    def _non_resource(self, parts: list[str]) -> dict[str, Any] | None:
+        if parts == ["version"]:
+            return _discovery.version_info()
+        if parts in (["healthz"], ["readyz"], ["livez"]):
+            return {"status": "ok"}
+        if parts == ["api"]:
+            return _discovery.api_versions(f"{self._host}:{self.port}")
+        if parts == ["apis"]:
+            return _discovery.api_group_list()
+        if len(parts) == 2 and parts[0] == "api":
+            return _discovery.api_resource_list("", parts[1])
+        if len(parts) == 2 and parts[0] == "apis":
+            return _discovery.api_group(parts[1])
+        if len(parts) == 3 and parts[0] == "apis":
+            return _discovery.api_resource_list(parts[1], parts[2])
+        return None
+
+    def _resolve(self, parts: list[str]) -> _Target | None:
+        if len(parts) >= 3 and parts[0] == "api":
+            group, version, rest = "", parts[1], parts[2:]
+        elif len(parts) >= 4 and parts[0] == "apis":
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            return None
+        namespace: str | None = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and find_by_plural(group, version, rest[2]):
+            namespace, rest = rest[1], rest[2:]
+        kind = find_by_plural(group, version, rest[0])
+        if kind is None or len(rest) > 3:
+            return None
+        name = rest[1] if len(rest) >= 2 else None
+        sub = rest[2] if len(rest) == 3 else None
+        if sub is not None and (sub != "status" or not kind.has_status):
+            return None
+        if kind.info.namespaced is False and namespace is not None:
+            return None
+        if kind.info.namespaced and name is not None and namespace is None:
+            return None
+        return _Target(kind, namespace, name, sub)
+
+    def _resource(self, req: _Request, t: _Target) -> _Response | Iterator[bytes]:
+        m = req.method
+        if t.name is None:
+            if m == "GET":
+                return self._watch(req, t) if req.flag("watch") else self._list(req, t)
+            if m == "POST":
+                return self._create(req, t)
+            if m == "DELETE":
+                return self._delete_collection(req, t)
+        else:
+            if m == "GET":
+                return _Response(200, self._get(t))
+            if m == "PUT":
+                return self._update(req, t)
+            if m == "PATCH":
+                return self._patch(req, t)
+            if m == "DELETE":
+                return self._delete(req, t)
+        raise ApiError(405, "MethodNotAllowed",
+                       "the server does not allow this method on the requested resource",
+                       details={})
+
+    # ------------------------------------------------------------------ reads
+
+    def _get(self, t: _Target) -> dict[str, Any]:
+        assert t.name is not None
+        obj = self.store.get(t.info, t.namespace, t.name)
+        if obj is None:
+            raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
+                           details=_details(t.info, t.name))
+        return obj
+
+    def _selectors(self, req: _Request, t: _Target) -> Callable[[Mapping[str, Any]], bool]:
+        try:
+            labels = parse_label_selector(req.param("labelSelector"))
+            fields = parse_field_selector(req.param("fieldSelector"), t.info.kind)
+        except SelectorError as err:
+            raise ApiError(400, "BadRequest", str(err)) from err
+
+        def match(obj: Mapping[str, Any]) -> bool:
+            if t.namespace is not None and (obj.get("metadata") or {}).get(
+                    "namespace") != t.namespace:
+                return False
+            return matches_labels(labels, obj) and matches_fields(fields, obj)
+
+        return match
+
+    def _list(self, req: _Request, t: _Target) -> _Response:
+        match = self._selectors(req, t)
+        items, rv = self.store.list(t.info, t.namespace)
+        items = [o for o in items if match(o)]
+        meta: dict[str, Any] = {"resourceVersion": rv}
+        token = req.param("continue")
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                after = (str(state["ns"]), str(state["name"]))
+            except (ValueError, KeyError, TypeError) as err:
+                raise ApiError(400, "BadRequest", "continue key is not valid") from err
+            items = [o for o in items if _key(o) > after]
+        limit_s = req.param("limit")
+        if limit_s:
+            try:
+                limit = int(limit_s)
+            except ValueError as err:
+                raise ApiError(400, "BadRequest", f"invalid limit: {limit_s!r}") from err
+            if 0 < limit < len(items):
+                last = _key(items[limit - 1])
+                meta["continue"] = base64.urlsafe_b64encode(
+                    json.dumps({"ns": last[0], "name": last[1], "rv": rv}).encode()).decode()
+                meta["remainingItemCount"] = len(items) - limit
+                items = items[:limit]
+        body = {"apiVersion": t.info.api_version, "kind": t.info.list_kind, "metadata": meta,
+                "items": items}
+        return _Response(200, body)
+
+    def _watch(self, req: _Request, t: _Target) -> Iterator[bytes]:
+        match = self._selectors(req, t)
+        timeout_s = req.param("timeoutSeconds")
+        try:
+            timeout = float(timeout_s) if timeout_s else None
+        except ValueError as err:
+            raise ApiError(400, "BadRequest", f"invalid timeoutSeconds: {timeout_s!r}") from err
+        bookmarks = req.flag("allowWatchBookmarks")
+        rv_param = req.param("resourceVersion") or ""
+        if rv_param and rv_param != "0" and not rv_param.isdigit():
+            raise ApiError(400, "BadRequest", f"invalid resource version: {rv_param!r}")
+        expire, close_after = self.faults.watch_faults(self.request_info(req))
+        q: queue.Queue[WatchEvent | None] = queue.Queue()
+        # Subscribe before reading the backlog: events in both are deduplicated by RV.
+        unsubscribe = self.store.subscribe(q.put)
+        with self._lock:
+            self._watch_queues.add(q)
+        return self._watch_stream(t, match, q, unsubscribe, rv_param, expire, bookmarks,
+                                  _deadline(timeout, close_after))
+
+    def _watch_stream(self, t: _Target, match: Callable[[Mapping[str, Any]], bool],
+                      q: queue.Queue[WatchEvent | None], unsubscribe: Callable[[], None],
+                      rv_param: str, expire: bool, bookmarks: bool,
+                      deadline: float | None) -> Iterator[bytes]:
+        try:
+            if expire:
+                yield _event_line("ERROR", _gone(rv_param or "0"))
+                return
+            backlog: list[WatchEvent]
+            if rv_param in ("", "0"):
+                items, list_rv = self.store.list(t.info, t.namespace)
+                last = int(list_rv)
+                backlog = [WatchEvent("ADDED", t.info, o) for o in items]
+            else:
+                last = int(rv_param)
+                try:
+                    backlog = self.store.events_since(last)
+                except StoreGone as err:
+                    yield _event_line("ERROR", _gone(rv_param, str(err)))
+                    return
+            for ev in backlog:
+                if ev.type != "ADDED" or rv_param not in ("", "0"):
+                    last = max(last, ev.resource_version)
+                if ev.info == t.info and match(ev.object):
+                    yield _event_line(ev.type, ev.object)
+            next_bookmark = time.monotonic() + self.bookmark_interval
+            while not self._stopping.is_set():
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    return
+                wait = next_bookmark - now if bookmarks else None
+                if deadline is not None:
+                    wait = min(wait, deadline - now) if wait is not None else deadline - now
+                try:
+                    item = q.get(timeout=max(wait, 0.0) if wait is not None else None)
+                except queue.Empty:
+                    if bookmarks and time.monotonic() >= next_bookmark:
+                        yield _event_line("BOOKMARK", {
+                            "kind": t.info.kind, "apiVersion": t.info.api_version,
+                            "metadata": {"resourceVersion": str(last)}})
+                        next_bookmark = time.monotonic() + self.bookmark_interval
+                    continue
+                if item is None:
+                    return
+                if item.resource_version <= last:
+                    continue
+                last = item.resource_version
+                if item.info == t.info and match(item.object):
+                    yield _event_line(item.type, item.object)
+        finally:
+            unsubscribe()
+            with self._lock:
+                self._watch_queues.discard(q)
+
+    # ------------------------------------------------------------------ writes
+
+    def _dry_run(self, req: _Request, body: Mapping[str, Any] | None = None) -> bool:
+        values = list(req.query.get("dryRun", []))
+        if body is not None and isinstance(body.get("dryRun"), list):
+            values.extend(str(v) for v in body["dryRun"])
+        for v in values:
+            if v != "All":
+                raise ApiError(400, "BadRequest",
+                               f'Invalid dry run value: "{v}" (supported value: "All")')
+        return bool(values)
+
+    def _manager(self, req: _Request, *, required: bool = False) -> str:
+        manager = req.param("fieldManager")
+        if manager:
+            if len(manager) > 128:
+                raise ApiError(422, "Invalid", "fieldManager: Too long: may not be longer "
+                               "than 128")
+            return manager
+        if required:
+            raise ApiError(400, "BadRequest",
+                           "PATCH requests with apply-patch content type require a "
+                           "fieldManager query parameter", details={})
+        return (req.user_agent.split("/", 1)[0] or "unknown") if req.user_agent else "unknown"
+
+    def _body(self, req: _Request, *, yaml_ok: bool = False) -> Any:
+        if not req.body:
+            raise ApiError(400, "BadRequest", "the body of the request was empty")
+        try:
+            if yaml_ok or "yaml" in req.headers.get("Content-Type", ""):
+                return yaml.safe_load(req.body)
+            return json.loads(req.body)
+        except (ValueError, yaml.YAMLError) as err:
+            raise ApiError(400, "BadRequest",
+                           f"the body of the request could not be decoded: {err}") from err
+
+    def _check_object(self, t: _Target, obj: Any, *, name: str | None = None) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            raise ApiError(400, "BadRequest", "the body must be a JSON object")
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if (api_version and api_version != t.info.api_version) or (kind and kind != t.info.kind):
+            raise ApiError(400, "BadRequest",
+                           f"the API version in the data ({api_version}) does not match the "
+                           f"expected API version ({t.info.api_version})"
+                           if api_version != t.info.api_version else
+                           f"the kind in the data ({kind}) does not match the expected kind "
+                           f"({t.info.kind})")
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise ApiError(400, "BadRequest", "metadata must be an object")
+        if t.info.namespaced:
+            body_ns = meta.get("namespace")
+            if body_ns and t.namespace and body_ns != t.namespace:
+                raise ApiError(400, "BadRequest", "the namespace of the provided object does "
+                               "not match the namespace sent on the request")
+            meta["namespace"] = t.namespace or body_ns or "default"
+        if name is not None:
+            if meta.get("name") and meta["name"] != name:
+                raise ApiError(400, "BadRequest", f"the name of the object ({meta['name']}) "
+                               f"does not match the name on the URL ({name})")
+            meta["name"] = name
+        obj["apiVersion"], obj["kind"] = t.info.api_version, t.info.kind
+        return obj
+
+    def _validate(self, t: _Target, obj: Mapping[str, Any]) -> None:
+        problems = self.validator(t.info, obj)
+        if not problems:
+            return
+        name = (obj.get("metadata") or {}).get("name") or ""
+        what = f'{t.info.kind}.{t.info.group or "core"} "{name}"'
+        listed = [str(p) for p in problems]
+        text = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
+        causes = [{"reason": "FieldValueInvalid", "message": p.message, "field": p.path}
+                  for p in problems]
+        details: dict[str, Any] = {"name": name, "kind": t.info.kind, "causes": causes}
+        if t.info.group:
+            details["group"] = t.info.group
+        raise ApiError(422, "Invalid", f"{what} is invalid: {text}", details=details)
+
+    def _store_call(self, t: _Target, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return fn()
+        except StoreError as err:
+            raise _from_store_error(err, t.info) from err
+
+    def _create(self, req: _Request, t: _Target) -> _Response:
+        obj = self._check_object(t, self._body(req))
+        dry = self._dry_run(req)
+        self._validate(t, obj)
+        obj.pop("status", None) if t.kind.has_status else None
+        obj["metadata"].pop("resourceVersion", None)
+        obj["metadata"]["managedFields"] = record_update(
+            None, obj, self._manager(req), t.info.api_version, None)
+        created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
+        return _Response(201, created)
+
+    def _update(self, req: _Request, t: _Target) -> _Response:
+        assert t.name is not None
+        obj = self._check_object(t, self._body(req), name=t.name)
+        dry = self._dry_run(req)
+        current = self._get(t)
+        if t.subresource is None:
+            self._validate(t, obj)
+        obj["metadata"]["managedFields"] = record_update(
+            current, obj, self._manager(req), t.info.api_version, t.subresource)
+        updated = self._store_call(t, lambda: self.store.update(
+            t.info, obj, subresource=t.subresource, dry_run=dry))
+        return _Response(200, updated)
+
+    def _patch(self, req: _Request, t: _Target) -> _Response:
+        assert t.name is not None
+        ctype = req.headers.get("Content-Type", "").split(";")[0].strip()
+        kind = _PATCH_TYPES.get(ctype)
+        if kind is None:
+            raise ApiError(415, "UnsupportedMediaType",
+                           f"the body of the request was in an unknown format - accepted "
+                           f"media types include: {', '.join(_PATCH_TYPES)}", details={})
+        patch = self._body(req, yaml_ok=kind == "apply")
+        dry = self._dry_run(req)
+        if kind == "apply":
+            return self._apply(req, t, patch, dry)
+        for attempt in range(5):
+            current = self._get(t)
+            try:
+                if kind == "json":
+                    patched = json_patch(current, patch)
+                elif not isinstance(patch, dict):
+                    raise PatchError("patch must be a JSON object")
+                elif kind == "merge":
+                    patched = merge_patch(current, patch)
+                else:
+                    patched = strategic_merge_patch(current, patch)
+            except PatchError as err:
+                if err.invalid:
+                    raise ApiError(422, "Invalid", str(err)) from err
+                raise ApiError(400, "BadRequest", str(err)) from err
+            patched = self._check_object(t, patched, name=t.name)
+            if t.subresource is None:
+                self._validate(t, patched)
+            patched["metadata"]["managedFields"] = record_update(
+                current, patched, self._manager(req), t.info.api_version, t.subresource)
+            explicit_rv = _patch_sets_rv(patch)
+            try:
+                updated = self.store.update(t.info, patched, subresource=t.subresource,
+                                            dry_run=dry)
+            except StoreConflict as err:
+                if explicit_rv or attempt == 4:
+                    raise _from_store_error(err, t.info) from err
+                continue
+            except StoreError as err:
+                raise _from_store_error(err, t.info) from err
+            return _Response(200, updated)
+        raise AssertionError("unreachable")
+
+    def _apply(self, req: _Request, t: _Target, config: Any, dry: bool) -> _Response:
+        assert t.name is not None
+        manager = self._manager(req, required=True)
+        force = req.flag("force")
+        if not isinstance(config, dict):
+            raise ApiError(400, "BadRequest", "apply patch must be an object")
+        config = self._check_object(t, dict(config), name=t.name)
+        for attempt in range(5):
+            current = self.store.get(t.info, t.namespace, t.name)
+            try:
+                new = apply_config(current, config, manager, t.info.api_version,
+                                   force=force, subresource=t.subresource)
+            except ApplyConflict as err:
+                causes = [{"reason": "FieldManagerConflict", "message": msg, "field": path}
+                          for path, msg in err.causes]
+                raise ApiError(409, "Conflict", str(err),
+                               details={**_details(t.info, t.name), "causes": causes}) from err
+            if t.subresource is None:
+                self._validate(t, new)
+            try:
+                if current is None:
+                    if t.subresource is not None:
+                        raise ApiError(404, "NotFound",
+                                       f'{resource_name(t.info)} "{t.name}" not found',
+                                       details=_details(t.info, t.name))
+                    new["metadata"].pop("resourceVersion", None)
+                    return _Response(201, self.store.create(t.info, new, dry_run=dry))
+                return _Response(200, self.store.update(t.info, new, subresource=t.subresource,
+                                                        dry_run=dry))
+            except StoreConflict as err:
+                if attempt == 4 or "resourceVersion" in (config.get("metadata") or {}):
+                    raise _from_store_error(err, t.info) from err
+            except StoreError as err:
+                if attempt == 4 or err.code != 409:
+                    raise _from_store_error(err, t.info) from err
+        raise AssertionError("unreachable")
+
+    def _delete(self, req: _Request, t: _Target) -> _Response:
+        assert t.name is not None
+        options: dict[str, Any] = {}
+        if req.body:
+            body = self._body(req)
+            options = body if isinstance(body, dict) else {}
+        dry = self._dry_run(req, options)
+        current = self._get(t)
+        pre = options.get("preconditions") or {}
+        meta = current["metadata"]
+        if (pre.get("uid") and pre["uid"] != meta.get("uid")) or (
+                pre.get("resourceVersion") and pre["resourceVersion"] != meta.get(
+                    "resourceVersion")):
+            which = "UID" if pre.get("uid") and pre["uid"] != meta.get("uid") else (
+                "ResourceVersion")
+            want = pre.get("uid") if which == "UID" else pre.get("resourceVersion")
+            have = meta.get("uid") if which == "UID" else meta.get("resourceVersion")
+            raise ApiError(409, "Conflict",
+                           f"Operation cannot be fulfilled on {resource_name(t.info)} "
+                           f'"{t.name}": Precondition failed: {which} in precondition: '
+                           f"{want}, {which} in object meta: {have}",
+                           details=_details(t.info, t.name))
+        deleted = self.store.delete(t.info, t.namespace, t.name, dry_run=dry)
+        if deleted is None:
+            raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
+                           details=_details(t.info, t.name))
+        still_there = bool(deleted["metadata"].get("finalizers"))
+        return _Response(202 if still_there else 200, deleted)
+
+    def _delete_collection(self, req: _Request, t: _Target) -> _Response:
+        match = self._selectors(req, t)
+        dry = self._dry_run(req)
+        items, _ = self.store.list(t.info, t.namespace)
+        deleted = []
+        for obj in items:
+            if match(obj):
+                meta = obj["metadata"]
+                gone = self.store.delete(t.info, meta.get("namespace"), meta["name"], dry_run=dry)
+                if gone is not None:
+                    deleted.append(gone)
+        return _Response(200, {"apiVersion": t.info.api_version, "kind": t.info.list_kind,
+                               "metadata": {"resourceVersion": self.store.resource_version},
+                               "items": deleted})
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+def _deadline(timeout: float | None, close_after: float | None) -> float | None:
+    limits = [x for x in (timeout, close_after) if x is not None]
+    return time.monotonic() + min(limits) if limits else None
+
+
+def _gone(rv: str, message: str | None = None) -> dict[str, Any]:
+    return ApiError(410, "Expired", message or f"too old resource version: {rv}").status()
+
+
+def _event_line(type_: str, obj: Mapping[str, Any]) -> bytes:
+    return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+def _patch_sets_rv(patch: Any) -> bool:
+    if isinstance(patch, dict):
+        return "resourceVersion" in (patch.get("metadata") or {})
+    if isinstance(patch, list):
+        return any(isinstance(op, dict) and str(op.get("path", "")).startswith(
+            "/metadata/resourceVersion") for op in patch)
+    return False
+
+
+# ---------------------------------------------------------------------- HTTP plumbing
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 api: KubeAPIServer) -> None:
+        self.api = api
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conns_lock:
+            self._conns.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def close_all_connections(self) -> None:
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _log.debug("kube-api %s", format % args)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return bytes(data)
+                data.extend(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        api = self.server.api
+        split = urlsplit(self.path)
+        req = _Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
+                       {k: v for k, v in self.headers.items()}, self._read_body(),
+                       self.headers.get("User-Agent", ""))
+        if self.command not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            self._send(_Response(405, ApiError(405, "MethodNotAllowed",
+                                               "method not allowed").status()))
+            return
+        fault = api.faults.on_request(api.request_info(req))
+        if fault is not None:
+            if fault.delay and api._stopping.wait(fault.delay):
+                self.close_connection = True
+                return
+            if fault.status == 0:
+                self.close_connection = True
+                return
+            if fault.status is not None:
+                self._send(_fault_response(fault.status, fault.retry_after, fault.message))
+                return
+        try:
+            result = api.handle(req)
+        except Exception as err:  # a bug in the simulator: answer 500, do not hang up
+            _log.exception("kube-api: %s %s failed", self.command, self.path)
+            result = _Response(500, ApiError(500, "InternalError",
+                                             f"simulator error: {err!r}").status())
+        if isinstance(result, _Response):
+            self._send(result)
+        else:
+            self._stream(result)
+
+    def _send(self, resp: _Response) -> None:
+        data = json.dumps(resp.body).encode()
+        self.send_response(resp.code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Audit-Id", str(uuid.uuid4()))
+        for k, v in resp.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, lines: Iterator[bytes]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for line in lines:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+        finally:
+            close = getattr(lines, "close", None)
+            if close is not None:
+                close()
+
+
+def _fault_response(status: int, retry_after: float | None, message: str) -> _Response:
+    reasons = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
+               504: "Timeout", 401: "Unauthorized", 403: "Forbidden", 409: "Conflict"}
+    reason = reasons.get(status, "InternalError")
+    headers: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(retry_after)))
+        details["retryAfterSeconds"] = max(1, round(retry_after))
+    text = message or {429: "Too many requests, please try again later.",
+                       503: "the server is currently unable to handle the request"}.get(
+        status, "Internal error occurred: injected fault")
+    return _Response(status, ApiError(status, reason, text, details=details).status(), headers)

@@ -1,0 +1,275 @@
+"""``GKESimulator``: a local stand-in for a GKE cluster with Service Extensions.
+
+It runs, on ephemeral 127.0.0.1 ports, the Kubernetes API server (``_kube``), the Google
+Cloud APIs (``_gcp``, when present) and the simulated GKE gateway controller
+(``_controller``, when present), and writes a kubeconfig for ``kubectl`` and the official
+client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ._kube._faults import Faults
+from ._kube._resources import (
+    ENDPOINT_SLICE,
+    ENDPOINTS,
+    GATEWAY,
+    GATEWAY_CLASS,
+    HTTP_ROUTE,
+    SERVICE,
+)
+from ._kube._server import KubeAPIServer, Validator
+from ._kube._store import ObjectStore
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
+__all__ = ["GKE_GATEWAY_CLASSES", "GKESimulator"]
+
+_log = logging.getLogger(__name__)
+
+GKE_GATEWAY_CLASSES = (
+    "gke-l7-global-external-managed",
+    "gke-l7-regional-external-managed",
+    "gke-l7-rilb",
+    "gke-l7-gxlb",
+)
+_CONTROLLER_NAME = "networking.gke.io/gateway"
+_TOKEN = "gke-simulator-token"  # noqa: S105 - a dummy bearer token the simulator ignores
+
+
+class GKESimulator:
+    """A local GKE cluster for tests: Kubernetes API, Google Cloud APIs, gateway controller.
+
+    Use as a context manager (or call :meth:`start` / :meth:`stop`)::
+
+        with GKESimulator() as sim:
+            api = sim.api_client()            # kubernetes.client.ApiClient
+            sim.add_gateway("gw")
+            sim.add_service("callout", port=443)
+            ...                               # or: kubectl --kubeconfig sim.kubeconfig_path
+
+    Arguments: ``project_id`` / ``project_number`` of the simulated project;
+    ``controller`` / ``gcp`` switch those parts off (they are also skipped, with a log
+    message, when not importable); ``controller_settings`` is passed to the controller;
+    ``history_window`` is how many events watches can resume from; ``bookmark_interval``
+    is the seconds between watch bookmarks; ``validator`` replaces the server-side
+    validation of the networking.gke.io kinds.
+    """
+
+    def __init__(self, *, project_id: str = "sim-project",
+                 project_number: str | int | None = None, gcp: bool = True,
+                 controller: bool = True, controller_settings: Any = None,
+                 history_window: int = 1000, bookmark_interval: float = 1.0,
+                 validator: Validator | None = None) -> None:
+        self.store = ObjectStore(history_window=history_window)
+        self.faults = Faults()
+        self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
+                                   bookmark_interval=bookmark_interval)
+        self.gcp_state: Any = None
+        self.gcp_server: Any = None
+        self.controller: Any = None
+        self._project_id = project_id
+        self._project_number = project_number
+        self._want_gcp = gcp
+        self._want_controller = controller
+        self._controller_settings = controller_settings
+        self._dir: Path | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> GKESimulator:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> GKESimulator:
+        """Start every part and write the kubeconfig; returns self."""
+        if self._started:
+            return self
+        self._started = True
+        try:
+            self._kube.start()
+            self._dir = Path(tempfile.mkdtemp(prefix="gke-simulator-"))
+            self.kubeconfig_path.write_text(yaml.safe_dump(self.kubeconfig()))
+            for name in GKE_GATEWAY_CLASSES:
+                self.store.create(GATEWAY_CLASS, {
+                    "metadata": {"name": name},
+                    "spec": {"controllerName": _CONTROLLER_NAME}})
+            if self._want_gcp:
+                self._start_gcp()
+            if self._want_controller:
+                self._start_controller()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every part and remove the kubeconfig (idempotent)."""
+        if not self._started:
+            return
+        self._started = False
+        if self.controller is not None:
+            try:
+                self.controller.stop()
+            finally:
+                self.controller = None
+        if self.gcp_server is not None:
+            try:
+                self.gcp_server.stop()
+            finally:
+                self.gcp_server = None
+        self._kube.stop()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def _start_gcp(self) -> None:
+        try:
+            state_mod = importlib.import_module("gke_service_extensions.testing._gcp._state")
+            server_mod = importlib.import_module("gke_service_extensions.testing._gcp._server")
+        except ImportError as err:
+            _log.info("GKE simulator: no Google Cloud simulator (%s)", err)
+            return
+        self.gcp_state = state_mod.GCPState(self._project_id, self._project_number)
+        self.gcp_server = server_mod.GCPServer(self.gcp_state)
+        self.gcp_server.start()
+
+    def _start_controller(self) -> None:
+        try:
+            mod = importlib.import_module("gke_service_extensions.testing._controller")
+            cls = mod.GatewayController
+        except (ImportError, AttributeError) as err:
+            _log.info("GKE simulator: no gateway controller (%s)", err)
+            return
+        settings = self._controller_settings
+        if settings is None:
+            settings_cls = getattr(mod, "ControllerSettings", None)
+            settings = settings_cls() if settings_cls is not None else None
+        self.controller = cls(self.store, self.gcp_state, settings)
+        self.controller.start()
+
+    # ------------------------------------------------------------------ endpoints
+
+    @property
+    def kube_url(self) -> str:
+        """The Kubernetes API server's URL, ``http://127.0.0.1:<port>``."""
+        return self._kube.url
+
+    @property
+    def kube_server(self) -> KubeAPIServer:
+        """The Kubernetes API server itself."""
+        return self._kube
+
+    @property
+    def gcp_endpoint(self) -> str | None:
+        """The Google Cloud APIs' URL, or None when that part is not running."""
+        return str(self.gcp_server.endpoint) if self.gcp_server is not None else None
+
+    @property
+    def project_id(self) -> str:
+        return str(self.gcp_state.project_id) if self.gcp_state is not None else self._project_id
+
+    @property
+    def project_number(self) -> str | None:
+        if self.gcp_state is not None:
+            return str(self.gcp_state.project_number)
+        return str(self._project_number) if self._project_number is not None else None
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        """A kubeconfig file for this simulator (context ``gke-simulator``)."""
+        if self._dir is None:
+            raise RuntimeError("the GKE simulator is not started")
+        return self._dir / "kubeconfig"
+
+    def kubeconfig(self) -> dict[str, Any]:
+        """The kubeconfig as a mapping: cluster, dummy-token user, context ``gke-simulator``."""
+        return {
+            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "clusters": [{"name": "gke-simulator", "cluster": {"server": self.kube_url}}],
+            "users": [{"name": "gke-simulator", "user": {"token": _TOKEN}}],
+            "contexts": [{"name": "gke-simulator", "context": {
+                "cluster": "gke-simulator", "user": "gke-simulator", "namespace": "default"}}],
+            "current-context": "gke-simulator",
+        }
+
+    def api_client(self) -> ApiClient:
+        """A ``kubernetes.client.ApiClient`` for this simulator.
+
+        Built from its own ``Configuration``: the kubernetes library's global default
+        configuration is not touched.
+        """
+        from kubernetes import client
+
+        config = client.Configuration(host=self.kube_url)
+        config.api_key = {"authorization": f"Bearer {_TOKEN}"}
+        return client.ApiClient(config)
+
+    # ------------------------------------------------------------------ fixtures
+
+    def add_gateway(self, name: str, gateway_class: str = "gke-l7-global-external-managed",
+                    namespace: str = "default", *, port: int = 80) -> dict[str, Any]:
+        """Create a Gateway with one HTTP listener; returns the stored object."""
+        return self.store.create(GATEWAY, {
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"gatewayClassName": gateway_class,
+                     "listeners": [{"name": "http", "protocol": "HTTP", "port": port}]}})
+
+    def add_service(self, name: str, *, port: int = 443, app_protocol: str | None = "HTTP2",
+                    endpoints: int = 1, namespace: str = "default") -> dict[str, Any]:
+        """Create a Service plus its Endpoints and EndpointSlice with ``endpoints`` ready
+        addresses (0: a Service without endpoints); returns the Service."""
+        svc_port: dict[str, Any] = {"name": "grpc", "port": port, "targetPort": port,
+                                    "protocol": "TCP"}
+        if app_protocol:
+            svc_port["appProtocol"] = app_protocol
+        service = self.store.create(SERVICE, {
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"app": name}, "ports": [svc_port], "type": "ClusterIP",
+                     "clusterIP": f"10.96.{len(name) % 250}.{(port % 250) + 1}"}})
+        addresses = [f"10.0.0.{i + 1}" for i in range(endpoints)]
+        subsets = [{"addresses": [{"ip": a} for a in addresses],
+                    "ports": [{"name": "grpc", "port": port, "protocol": "TCP"}]}]
+        self.store.create(ENDPOINTS, {"metadata": {"name": name, "namespace": namespace},
+                                      **({"subsets": subsets} if addresses else {})})
+        self.store.create(ENDPOINT_SLICE, {
+            "metadata": {"name": f"{name}-sim", "namespace": namespace,
+                         "labels": {"kubernetes.io/service-name": name}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [a], "conditions": {"ready": True}} for a in addresses],
+            "ports": [{"name": "grpc", "port": port, "protocol": "TCP"}]})
+        return service
+
+    def add_http_route(self, name: str, *, gateway: str, service: str, port: int = 80,
+                       namespace: str = "default", path: str = "/",
+                       hostnames: list[str] | None = None) -> dict[str, Any]:
+        """Create an HTTPRoute attached to ``gateway`` sending ``path`` to ``service``."""
+        spec: dict[str, Any] = {
+            "parentRefs": [{"name": gateway}],
+            "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": path}}],
+                       "backendRefs": [{"name": service, "port": port}]}]}
+        if hostnames:
+            spec["hostnames"] = hostnames
+        return self.store.create(HTTP_ROUTE, {
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec})
+
+    def add_image(self, image_uri: str, digest: str | None = None) -> str:
+        """Make a container image exist in the simulated Artifact Registry; its digest."""
+        if self.gcp_state is None:
+            raise RuntimeError("the GKE simulator runs without its Google Cloud part")
+        return str(self.gcp_state.register_image(image_uri, digest))
