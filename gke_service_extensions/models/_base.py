@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._meta import ResourceInfo
 
 __all__ = ["KubeModel", "Resource", "UnknownFields", "WireModel"]
@@ -81,6 +82,32 @@ class KubeModel(WireModel):
     def to_manifest(self) -> dict[str, Any]:
         """The manifest (wire form), exactly as given: nothing defaulted is added."""
         return self.to_wire()
+
+    def problems(self, *, profile: str | None = None) -> list[Problem]:
+        """Every CRD rule this object breaks under ``profile`` (empty when valid).
+
+        Objects built in Python are type-checked by pydantic only; this applies the CRD
+        rules too, exactly as :meth:`from_manifest` does.
+        """
+        from ._validation import validate_model_data
+
+        return validate_model_data(type(self), self.to_manifest(), profile=profile)
+
+    def validated(self, *, profile: str | None = None) -> Self:
+        """Return ``self`` if it satisfies every CRD rule, else raise
+        :class:`~gke_service_extensions.ManifestValidationError` listing every problem."""
+        problems = self.problems(profile=profile)
+        if problems:
+            from ._profiles import get_profile
+
+            meta = getattr(self, "metadata", None)
+            raise ManifestValidationError(
+                problems,
+                obj=ObjectRef(self.__resource__.kind, getattr(meta, "name", None),
+                              getattr(meta, "namespace", None)),
+                profile=get_profile(profile).name,
+            )
+        return self
 
     @property
     def ref(self) -> str:

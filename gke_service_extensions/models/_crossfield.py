@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._common import ObjectMeta
 from ._extensions import BackendRef, CelExpression, Extension
 from ._profiles import ALL_EVENTS, BACKEND_KIND_GROUPS
 from ._wasm import LogConfig, WasmPluginSpec
@@ -251,7 +252,13 @@ def _log_config_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
 
 Rule = Callable[[Mapping[str, Any], str, "Context"], None]
 
+def _object_meta_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
+    if data.get("name") is None and data.get("generateName") is None:
+        ctx.add(_join(path, "name"), "is required (or metadata.generateName)")
+
+
 CROSS_FIELD_RULES: dict[type[WireModel], list[Rule]] = {
+    ObjectMeta: [_object_meta_rules],
     BackendRef: [_backend_ref_rules],
     Extension: [_extension_rules],
     CelExpression: [_cel_expression_rules],

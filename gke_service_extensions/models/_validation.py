@@ -323,6 +323,8 @@ def validate_model_data(
         ctx.add("apiVersion", f"must be {info.api_version!r}, got {_describe(api_version)}")
     if kind != info.kind:
         ctx.add("kind", f"must be {info.kind!r}, got {_describe(kind)}")
+    if data.get("metadata") is None:
+        ctx.add("metadata.name", "is required (or metadata.generateName)")
     _check_model(model, data, "", ctx)
     return ctx.problems
 
