@@ -1,1 +1,58 @@
-"""kube layer (being built)."""
+"""The Kubernetes facade: :class:`ExtensionsClient` and its option types.
+
+Typed CRUD, server-side apply, dry-run, events and (delegated) ``wait_until_programmed`` for
+GCPTrafficExtension / GCPRoutingExtension / GCPWasmPlugin, plus read access to the Gateways,
+HTTPRoutes and Services they refer to.
+"""
+
+from __future__ import annotations
+
+from ._client import (
+    ALL_NAMESPACES,
+    DEFAULT_FIELD_MANAGER,
+    DEFAULT_REQUEST_TIMEOUT,
+    AllNamespaces,
+    DryRun,
+    ExtensionsClient,
+    PatchType,
+    Propagation,
+    RequestTimeout,
+)
+from ._config import KubeConfigError
+from ._objects import Event, Gateway, HTTPRoute, KubeObject, Service, UntypedObject
+from ._redact import RedactingFilter, Redactor
+from ._retry import (
+    DEFAULT_RETRY,
+    NO_RETRY,
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    stop_before_deadline,
+    wait_retry_after,
+)
+
+__all__ = [
+    "ALL_NAMESPACES",
+    "DEFAULT_FIELD_MANAGER",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_RETRY",
+    "NO_RETRY",
+    "RETRYABLE_STATUSES",
+    "AllNamespaces",
+    "DryRun",
+    "Event",
+    "ExtensionsClient",
+    "Gateway",
+    "HTTPRoute",
+    "KubeConfigError",
+    "KubeObject",
+    "PatchType",
+    "Propagation",
+    "RedactingFilter",
+    "Redactor",
+    "RequestTimeout",
+    "RetryPolicy",
+    "Service",
+    "UntypedObject",
+    "stop_before_deadline",
+    "wait_retry_after",
+]
