@@ -635,7 +635,7 @@ def first_matching_chain(
 # --------------------------------------------------------------------------- celpy seam
 # Everything below touches the untyped-in-practice celpy/lark objects; they stay ``Any``.
 
-_CEL_LOCK = threading.Lock()
+_CEL_LOCK = threading.RLock()
 _TOKEN_NAMES: Final = {
     "IDENT": "a name", "INT_LIT": "a number", "UINT_LIT": "a number", "FLOAT_LIT": "a number",
     "STRING_LIT": "a string", "MLSTRING_LIT": "a string", "BYTES_LIT": "a bytes literal",
@@ -648,11 +648,12 @@ def _cel_environment() -> Any:
     """The one celpy Environment (building its parser takes a few hundred ms)."""
     import celpy  # lazy: keeps `import gke_service_extensions` fast
 
-    limit = sys.getrecursionlimit()
-    try:
-        return celpy.Environment()
-    finally:
-        sys.setrecursionlimit(limit)  # celpy raises it process-wide; we bound depth instead
+    with _CEL_LOCK:
+        limit = sys.getrecursionlimit()
+        try:
+            return celpy.Environment()
+        finally:
+            sys.setrecursionlimit(limit)  # celpy raises it process-wide; we bound depth instead
 
 
 def _cel_parser() -> Any:
