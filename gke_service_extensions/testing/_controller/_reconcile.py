@@ -1,0 +1,427 @@
+"""Pure reconcile logic: the world in, a verdict per extension/plugin and ancestor out.
+
+No I/O and no clock: :func:`evaluate` reads a :class:`~._world.World` and returns, for every
+GCPTrafficExtension, GCPRoutingExtension and GCPWasmPlugin, which Gateways are its ancestors
+and, per ancestor, the first failure GKE would report (or ``None`` when it can be programmed).
+
+Checks, in order, per ancestor Gateway (SPEC §2-5, §7):
+
+1. the target is a Gateway that exists in the extension's namespace
+   (Accepted=False ``NoMatchingTarget``);
+2. its GatewayClass supports the kind and each backend kind (Accepted=False ``NotAllowed``);
+3. it is the oldest extension of its kind on that Gateway (Accepted=False ``Conflicted``);
+4. every backend resolves: Service and port exist (ResolvedRefs=False
+   ``ExtensionServiceNotFound``), the port says ``appProtocol: HTTP2`` (Accepted=False
+   ``InvalidExtensionService``), the Service has ready endpoints (ResolvedRefs=False
+   ``ExtensionServiceNotFound``), referenced GCPWasmPlugins exist (ResolvedRefs=False
+   ``GCPWasmPluginNotFound``) and are valid (Accepted=False ``InvalidGCPWasmPlugin``).
+
+GCPWasmPlugin has no targetRefs. Its ancestors are the existing Gateways targeted by the
+extensions (of either kind, same namespace) whose backendRef names it; an unreferenced plugin
+has no ancestors. A plugin fails as a whole (Accepted=False ``InvalidGCPWasmPlugin``) when
+a version's image does not resolve; per ancestor it fails with ``NotAllowed`` when the
+Gateway's class is not ``gke-l7-global-external-managed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ._world import ROUTING, TRAFFIC, WASM, NsName, Obj, ObjectKey, World, creation_order
+
+__all__ = [
+    "ACCEPTED",
+    "GLOBAL_EXTERNAL",
+    "PROGRAMMED",
+    "RESOLVED_REFS",
+    "AncestorVerdict",
+    "Failure",
+    "GatewayClassProfile",
+    "ObjectVerdict",
+    "class_profile",
+    "evaluate",
+]
+
+ACCEPTED = "Accepted"
+RESOLVED_REFS = "ResolvedRefs"
+PROGRAMMED = "Programmed"
+GLOBAL_EXTERNAL = "gke-l7-global-external-managed"
+GKE_CONTROLLER = "networking.gke.io/gateway"
+_GATEWAY_GROUP = "gateway.networking.k8s.io"
+
+ImageResolver = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One condition GKE sets False: which, why (``reason``) and the message it shows."""
+
+    condition: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayClassProfile:
+    """What a GKE GatewayClass builds and supports."""
+
+    name: str
+    is_global: bool
+    scheme: Literal["EXTERNAL_MANAGED", "INTERNAL_MANAGED", "EXTERNAL"]
+    multi_cluster: bool = False
+    supports_extensions: bool = True
+
+    @property
+    def supports_routing(self) -> bool:
+        """Route extensions are not available on the global external class."""
+        return self.supports_extensions and not self.is_global
+
+    @property
+    def supports_wasm(self) -> bool:
+        """GCPWasmPlugin backends exist only on the global external class."""
+        return self.supports_extensions and self.is_global
+
+
+def _profiles() -> dict[str, GatewayClassProfile]:
+    base = [
+        GatewayClassProfile(GLOBAL_EXTERNAL, True, "EXTERNAL_MANAGED"),
+        GatewayClassProfile("gke-l7-regional-external-managed", False, "EXTERNAL_MANAGED"),
+        GatewayClassProfile("gke-l7-rilb", False, "INTERNAL_MANAGED"),
+        GatewayClassProfile("gke-l7-gxlb", True, "EXTERNAL", supports_extensions=False),
+    ]
+    out = {p.name: p for p in base}
+    for p in base:
+        mc = GatewayClassProfile(f"{p.name}-mc", p.is_global, p.scheme, True,
+                                 p.supports_extensions)
+        out[mc.name] = mc
+    return out
+
+
+_PROFILES = _profiles()
+
+
+def class_profile(name: str) -> GatewayClassProfile | None:
+    """The profile of a GKE GatewayClass, or None for a class GKE does not provide."""
+    return _PROFILES.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class AncestorVerdict:
+    """The outcome for one ancestor Gateway: ``failure`` None means programmable."""
+
+    gateway: NsName
+    failure: Failure | None
+    profile: GatewayClassProfile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectVerdict:
+    """The outcome for one extension or plugin.
+
+    ``failure`` is an object-wide failure (for plugins: a bad image; or an injected fault)
+    that also stops GCP programming of a plugin without ancestors. ``plugins`` are the
+    GCPWasmPlugins an extension references.
+    """
+
+    key: ObjectKey
+    uid: str
+    generation: int
+    ancestors: tuple[AncestorVerdict, ...]
+    failure: Failure | None = None
+    plugins: tuple[ObjectKey, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, object-wide or for any ancestor."""
+        return self.failure is None and all(a.failure is None for a in self.ancestors)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _spec(obj: Mapping[str, Any]) -> dict[str, Any]:
+    spec = obj.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def iter_extensions(obj: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(yaml path, extension)`` for every extension of every chain."""
+    out = []
+    for ci, chain in enumerate(_spec(obj).get("extensionChains") or []):
+        for ei, ext in enumerate((chain or {}).get("extensions") or []):
+            if isinstance(ext, dict):
+                out.append((f"spec.extensionChains[{ci}].extensions[{ei}]", ext))
+    return out
+
+
+def backend_kind(ext: Mapping[str, Any]) -> str | None:
+    """The backendRef kind of an extension (default Service), None for googleAPIServiceName."""
+    ref = ext.get("backendRef")
+    if not isinstance(ref, dict):
+        return None
+    return str(ref.get("kind") or "Service")
+
+
+def referenced_plugins(key: ObjectKey, obj: Mapping[str, Any]) -> tuple[ObjectKey, ...]:
+    """The GCPWasmPlugins an extension's backendRefs name, in order, without repeats."""
+    found: list[ObjectKey] = []
+    for _, ext in iter_extensions(obj):
+        if backend_kind(ext) == WASM:
+            pk = ObjectKey(WASM, key.namespace, str(ext["backendRef"].get("name", "")))
+            if pk not in found:
+                found.append(pk)
+    return tuple(found)
+
+
+def target_gateways(obj: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """``(index, targetRef)`` for each distinct target, first occurrence kept."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for i, ref in enumerate(_spec(obj).get("targetRefs") or []):
+        if not isinstance(ref, dict):
+            continue
+        ident = (str(ref.get("group", "")), str(ref.get("kind", "")), str(ref.get("name", "")))
+        if ident not in seen:
+            seen.add(ident)
+            out.append((i, ref))
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_target(key: ObjectKey, index: int, ref: Mapping[str, Any],
+                  world: World) -> tuple[Failure | None, Obj | None]:
+    name = str(ref.get("name", ""))
+    if ref.get("kind", "Gateway") != "Gateway" or ref.get("group", _GATEWAY_GROUP) not in (
+            _GATEWAY_GROUP, ""):
+        return Failure(ACCEPTED, "NoMatchingTarget",
+                       f"spec.targetRefs[{index}]: {ref.get('kind')} {name!r} is not a "
+                       f"{_GATEWAY_GROUP} Gateway; {key.kind} attaches only to Gateways"), None
+    gateway = world.gateways.get((key.namespace, name))
+    if gateway is None:
+        return Failure(ACCEPTED, "NoMatchingTarget",
+                       f'spec.gatewayRef: gateway "{name}" not found in namespace '
+                       f'"{key.namespace}"'), None
+    return None, gateway
+
+
+def gateway_profile(world: World, gateway: Mapping[str, Any]
+                    ) -> tuple[GatewayClassProfile | None, str | None]:
+    """The Gateway's class profile, or None and why GKE does not manage that class."""
+    class_name = str(_spec(gateway).get("gatewayClassName", ""))
+    gw = f"{_meta(gateway).get('namespace') or 'default'}/{_meta(gateway).get('name')}"
+    class_obj = world.gateway_classes.get(class_name)
+    if class_obj is not None:
+        controller = _spec(class_obj).get("controllerName")
+        if controller and controller != GKE_CONTROLLER:
+            return None, (f'Gateway {gw} uses GatewayClass "{class_name}", which is managed '
+                          f'by "{controller}", not by {GKE_CONTROLLER}')
+    profile = class_profile(class_name)
+    if profile is None:
+        return None, (f'Gateway {gw} uses GatewayClass "{class_name}", which is not a GKE '
+                      "GatewayClass")
+    return profile, None
+
+
+def _check_class(key: ObjectKey, obj: Mapping[str, Any], world: World,
+                 gateway: Mapping[str, Any]) -> tuple[Failure | None, GatewayClassProfile | None]:
+    profile, why = gateway_profile(world, gateway)
+    if profile is None:
+        return Failure(ACCEPTED, "NotAllowed", f"{key.kind} is not supported: {why}"), None
+    gw = f"{key.namespace}/{_meta(gateway).get('name')}"
+    cls = f'GatewayClass "{profile.name}"'
+    if not profile.supports_extensions:
+        return Failure(ACCEPTED, "NotAllowed",
+                       f"{cls} (Gateway {gw}) does not support service extensions"), profile
+    if key.kind == ROUTING and not profile.supports_routing:
+        return Failure(ACCEPTED, "NotAllowed",
+                       f"{ROUTING} is not supported on {cls} (Gateway {gw}); use a "
+                       "regional GatewayClass"), profile
+    for path, ext in iter_extensions(obj):
+        kind = backend_kind(ext)
+        if kind is None:
+            if key.kind == ROUTING:
+                return Failure(ACCEPTED, "NotAllowed",
+                               f"{path}.googleAPIServiceName: only {TRAFFIC} supports "
+                               "googleAPIServiceName"), profile
+            continue
+        if kind == WASM and not profile.supports_wasm:
+            return Failure(ACCEPTED, "NotAllowed",
+                           f"{path}.backendRef: {WASM} backends are supported only on "
+                           f'GatewayClass "{GLOBAL_EXTERNAL}"; Gateway {gw} uses '
+                           f'"{profile.name}"'), profile
+        if kind == "Service" and profile.multi_cluster:
+            return Failure(ACCEPTED, "NotAllowed",
+                           f"{path}.backendRef: Gateway {gw} uses multi-cluster {cls}: "
+                           "backendRef kind must be ServiceImport, found Service"), profile
+        if kind == "ServiceImport" and not profile.multi_cluster:
+            return Failure(ACCEPTED, "NotAllowed",
+                           f"{path}.backendRef: ServiceImport backends need a multi-cluster "
+                           f'(-mc) GatewayClass; Gateway {gw} uses "{profile.name}"'), profile
+    return None, profile
+
+
+def _check_service(path: str, namespace: str, name: str, port: Any, world: World,
+                   *, need_http2: bool = True) -> Failure | None:
+    service = world.services.get((namespace, name))
+    if service is None:
+        return Failure(RESOLVED_REFS, "ExtensionServiceNotFound",
+                       f'spec.service: service "{name}" not found')
+    if port is None:
+        return None
+    ports = [p for p in _spec(service).get("ports") or [] if isinstance(p, dict)]
+    match = next((p for p in ports if p.get("port") == port), None)
+    if match is None:
+        found = ", ".join(str(p.get("port")) for p in ports) or "none"
+        return Failure(RESOLVED_REFS, "ExtensionServiceNotFound",
+                       f'spec.service: service "{name}" not found: {path}.backendRef.port '
+                       f"{port} is not a port of the Service (ports: {found})")
+    if need_http2 and str(match.get("appProtocol", "")).upper() != "HTTP2":
+        app = match.get("appProtocol")
+        return Failure(ACCEPTED, "InvalidExtensionService",
+                       f'spec.service: service "{name}" port {port} must set appProtocol: '
+                       f"HTTP2 for a callout backend (found "
+                       f"{repr(app) if app is not None else 'none'})")
+    if world.ready_endpoints(namespace, name) == 0:
+        return Failure(RESOLVED_REFS, "ExtensionServiceNotFound",
+                       f'spec.service: no network endpoints found for service "{name}"')
+    return None
+
+
+def _check_refs(key: ObjectKey, obj: Mapping[str, Any], world: World,
+                plugin_failures: Mapping[ObjectKey, Failure | None]) -> Failure | None:
+    for ci, chain in enumerate(_spec(obj).get("extensionChains") or []):
+        match = (chain or {}).get("matchCondition") or {}
+        for xi, expr in enumerate(match.get("celExpressions") or []):
+            for ri, ref in enumerate((expr or {}).get("backendRefs") or []):
+                if (ref or {}).get("kind", "Service") != "Service":
+                    continue
+                path = f"spec.extensionChains[{ci}].matchCondition.celExpressions[{xi}]"
+                failure = _check_service(f"{path}.backendRefs[{ri}]", key.namespace,
+                                         str(ref.get("name", "")), None, world)
+                if failure is not None:
+                    return failure
+    for path, ext in iter_extensions(obj):
+        kind = backend_kind(ext)
+        ref = ext.get("backendRef") or {}
+        if kind == "Service":
+            failure = _check_service(path, key.namespace, str(ref.get("name", "")),
+                                     ref.get("port"), world)
+            if failure is not None:
+                return failure
+        elif kind == WASM:
+            pk = ObjectKey(WASM, key.namespace, str(ref.get("name", "")))
+            where = f"{WASM} {pk.path} in {key.kind} {key.path}"
+            if pk not in world.extensions:
+                return Failure(RESOLVED_REFS, "GCPWasmPluginNotFound",
+                               f"error cause: invalid-wasm-plugin: {where} does not exist")
+            bad = plugin_failures.get(pk)
+            if bad is not None:
+                return Failure(ACCEPTED, "InvalidGCPWasmPlugin",
+                               f"error cause: invalid-wasm-plugin: {where} is not valid: "
+                               f"{bad.message}")
+    return None
+
+
+def _check_plugin(obj: Mapping[str, Any], resolve_image: ImageResolver) -> Failure | None:
+    for i, version in enumerate(_spec(obj).get("versions") or []):
+        image = str((version or {}).get("image", ""))
+        if resolve_image(image) is None:
+            return Failure(ACCEPTED, "InvalidGCPWasmPlugin",
+                           f'spec.versions[{i}].image: image "{image}" of version '
+                           f'"{(version or {}).get("name")}" not found in Artifact Registry')
+    return None
+
+
+def _identity(key: ObjectKey, obj: Mapping[str, Any]) -> tuple[str, int]:
+    meta = _meta(obj)
+    return str(meta.get("uid", "")), int(meta.get("generation") or 1)
+
+
+def evaluate(world: World, resolve_image: ImageResolver,
+             faults: Mapping[ObjectKey, Failure] | None = None) -> dict[ObjectKey, ObjectVerdict]:
+    """A verdict for every extension and plugin of ``world``.
+
+    ``resolve_image`` maps an image URI to its digest (None: it does not exist).
+    ``faults`` are injected failures; they win over what the checks find.
+    """
+    faults = faults or {}
+    verdicts: dict[ObjectKey, ObjectVerdict] = {}
+
+    plugin_failures: dict[ObjectKey, Failure | None] = {}
+    for key, obj in world.of_kind(WASM):
+        plugin_failures[key] = faults.get(key) or _check_plugin(obj, resolve_image)
+
+    # Steps 1-2 for every extension first: conflicts are decided among the survivors.
+    attached: dict[ObjectKey, list[tuple[NsName, Failure | None,
+                                         GatewayClassProfile | None]]] = {}
+    contenders: dict[tuple[str, NsName], list[tuple[ObjectKey, Obj]]] = {}
+    for kind in (TRAFFIC, ROUTING):
+        for key, obj in world.of_kind(kind):
+            rows: list[tuple[NsName, Failure | None, GatewayClassProfile | None]] = []
+            for index, ref in target_gateways(obj):
+                gw_key = (key.namespace, str(ref.get("name", "")))
+                failure, gateway = _check_target(key, index, ref, world)
+                profile = None
+                if failure is None and gateway is not None:
+                    failure, profile = _check_class(key, obj, world, gateway)
+                    if failure is None:
+                        contenders.setdefault((kind, gw_key), []).append((key, obj))
+                rows.append((gw_key, failure, profile))
+            attached[key] = rows
+
+    winners = {slot: min(objs, key=lambda item: creation_order(item[1]))[0]
+               for slot, objs in contenders.items()}
+
+    for kind in (TRAFFIC, ROUTING):
+        for key, obj in world.of_kind(kind):
+            uid, generation = _identity(key, obj)
+            refs_failure = _check_refs(key, obj, world, plugin_failures)
+            fault = faults.get(key)
+            ancestors = []
+            for gw_key, failure, profile in attached[key]:
+                winner = winners.get((kind, gw_key))
+                if failure is None and winner is not None and winner != key:
+                    failure = Failure(
+                        ACCEPTED, "Conflicted",
+                        f"{key} conflicts with {winner} on Gateway {gw_key[0]}/{gw_key[1]}: "
+                        f"only one {kind} is allowed per forwarding rule (the oldest wins)")
+                if failure is None:
+                    failure = refs_failure
+                ancestors.append(AncestorVerdict(gw_key, fault or failure, profile))
+            verdicts[key] = ObjectVerdict(key, uid, generation, tuple(ancestors), fault,
+                                          referenced_plugins(key, obj))
+
+    for key, obj in world.of_kind(WASM):
+        uid, generation = _identity(key, obj)
+        plugin_failure = plugin_failures[key]
+        gateways: list[NsName] = []
+        for ext_key, ext_obj in sorted(world.extensions.items()):
+            if ext_key.kind == WASM or key not in referenced_plugins(ext_key, ext_obj):
+                continue
+            for index, ref in target_gateways(ext_obj):
+                failure, gateway = _check_target(ext_key, index, ref, world)
+                gw_key = (key.namespace, str(ref.get("name", "")))
+                if failure is None and gw_key not in gateways:
+                    gateways.append(gw_key)
+        ancestors = []
+        for gw_key in gateways:
+            profile, why = gateway_profile(world, world.gateways[gw_key])
+            failure = None
+            if profile is None or not profile.supports_wasm:
+                used = f'"{profile.name}"' if profile is not None else f"({why})"
+                failure = Failure(ACCEPTED, "NotAllowed",
+                                  f"{WASM} is supported only on GatewayClass "
+                                  f'"{GLOBAL_EXTERNAL}"; Gateway {gw_key[0]}/{gw_key[1]} '
+                                  f"uses {used}")
+            ancestors.append(AncestorVerdict(gw_key, plugin_failure or failure, profile))
+        verdicts[key] = ObjectVerdict(key, uid, generation, tuple(ancestors), plugin_failure)
+    return verdicts
