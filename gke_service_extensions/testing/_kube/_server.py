@@ -31,6 +31,7 @@ from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
 from . import _discovery
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
+from ._openapi import openapi_v3_document, openapi_v3_index
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from ._resources import ServedKind, find_by_plural
 from ._selectors import (
@@ -250,6 +251,15 @@ class KubeAPIServer:
             return _discovery.api_versions(f"{self._host}:{self.port}")
         if parts == ["apis"]:
             return _discovery.api_group_list()
+        if parts[:2] == ["openapi", "v3"]:
+            if len(parts) == 2:
+                return openapi_v3_index()
+            rest = parts[2:]
+            if rest[:1] == ["api"] and len(rest) == 2:
+                return openapi_v3_document("", rest[1])
+            if rest[:1] == ["apis"] and len(rest) == 3:
+                return openapi_v3_document(rest[1], rest[2])
+            return None
         if len(parts) == 2 and parts[0] == "api":
             return _discovery.api_resource_list("", parts[1])
         if len(parts) == 2 and parts[0] == "apis":

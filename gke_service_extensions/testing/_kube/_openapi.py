@@ -1,0 +1,102 @@
+"""Minimal OpenAPI v3 documents, enough for ``kubectl``.
+
+kubectl reads ``/openapi/v3`` to learn whether the server validates fields itself (the
+``fieldValidation`` query parameter on a kind's PATCH operation); when it does, kubectl
+skips client-side schema validation. Schemas are open objects: validation happens
+server-side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ._resources import SERVED, ServedKind
+
+__all__ = ["openapi_v3_document", "openapi_v3_index"]
+
+_QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
+# Strategic merge patch is accepted for core kinds but not advertised: kubectl would then
+# compute it from these (open) schemas instead of its built-in types.
+_PATCH_TYPES = ("application/apply-patch+yaml", "application/json-patch+json",
+                "application/merge-patch+json")
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def _group_versions() -> list[tuple[str, str]]:
+    return list(dict.fromkeys((k.info.group, k.info.version) for k in SERVED))
+
+
+def openapi_v3_document(group: str, version: str) -> dict[str, Any] | None:
+    """The OpenAPI v3 document of one group/version, or None if not served."""
+    kinds = [k for k in SERVED if (k.info.group, k.info.version) == (group, version)]
+    if not kinds:
+        return None
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for kind in kinds:
+        paths.update(_paths(kind))
+        schemas[_schema_name(kind)] = {
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": True,
+            "x-kubernetes-group-version-kind": [_gvk(kind)],
+            "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                           "metadata": {"type": "object"}},
+        }
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.4"},
+            "paths": paths, "components": {"schemas": schemas}}
+
+
+def openapi_v3_index() -> dict[str, Any]:
+    """``/openapi/v3``: where each group/version's document is."""
+    out: dict[str, Any] = {}
+    for group, version in _group_versions():
+        doc = openapi_v3_document(group, version)
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+        path = _gv_path(group, version)
+        out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest.upper()}"}
+    return {"paths": out}
+
+
+def _gvk(kind: ServedKind) -> dict[str, str]:
+    return {"group": kind.info.group, "version": kind.info.version, "kind": kind.info.kind}
+
+
+def _schema_name(kind: ServedKind) -> str:
+    group = ".".join(reversed(kind.info.group.split("."))) if kind.info.group else "io.k8s.api.core"
+    return f"{group}.{kind.info.version}.{kind.info.kind}"
+
+
+def _paths(kind: ServedKind) -> dict[str, Any]:
+    info = kind.info
+    base = "/" + _gv_path(info.group, info.version)
+    scope = f"{base}/namespaces/{{namespace}}" if info.namespaced else base
+    ref = {"$ref": f"#/components/schemas/{_schema_name(kind)}"}
+    content = {"application/json": {"schema": ref}}
+    params = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in _QUERY_PARAMS]
+    patch_types = _PATCH_TYPES + ((_CORE_SMP,) if not info.group or (info.group.endswith(
+        "k8s.io") and "gateway" not in info.group) else ())
+
+    def op(action: str, verb: str, body: bool) -> dict[str, Any]:
+        o: dict[str, Any] = {
+            "operationId": f"{verb}{info.kind}", "parameters": params,
+            "responses": {"200": {"description": "OK", "content": content}},
+            "x-kubernetes-action": action, "x-kubernetes-group-version-kind": _gvk(kind)}
+        if body:
+            types = _PATCH_TYPES if action == "patch" else ("application/json",)
+            o["requestBody"] = {"content": {t: {"schema": {"type": "object"}} for t in types}}
+        return o
+
+    item = {"get": op("get", "read", False), "put": op("put", "replace", True),
+            "patch": op("patch", "patch", True), "delete": op("delete", "delete", False)}
+    collection = {"get": op("list", "list", False), "post": op("post", "create", True)}
+    paths = {f"{scope}/{info.plural}": collection, f"{scope}/{info.plural}/{{name}}": item}
+    if kind.has_status:
+        paths[f"{scope}/{info.plural}/{{name}}/status"] = {
+            "get": op("get", "read", False), "put": op("put", "replace", True),
+            "patch": op("patch", "patch", True)}
+    return paths
