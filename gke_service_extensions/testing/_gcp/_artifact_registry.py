@@ -9,7 +9,7 @@ names them. Missing things answer 404 NOT_FOUND.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from gke_service_extensions.testing._gcp._api import ApiError, ApiRequest, paginate
 from gke_service_extensions.testing._gcp._enums import encode_enums, enum_number, message_descriptor
@@ -42,6 +42,10 @@ class ArtifactRegistryApi:
         seg = list(request.segments)
         if request.method != "GET" or len(seg) < 6 or seg[4] != "repositories":
             raise _unsupported(request)
+        if len(seg) >= 8 and seg[6] in ("packages", "dockerImages"):
+            # Package ids are image names with "/" as "%2F"; the REST clients encode the "%"
+            # once more, so the id may arrive as "a%2Fb" after the first decoding.
+            seg[7] = unquote(seg[7])
         project, location, repo, rest = seg[1], seg[3], seg[5], seg[6:]
         repo_name = f"projects/{project}/locations/{location}/repositories/{repo}"
         images = self.state.repository_images(location, project, repo)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import fnmatch
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["FaultRule", "Faults", "GoogleError", "RecordedRequest", "status_for_code"]
@@ -103,7 +105,9 @@ class Decision:
 class Faults:
     """The fault rules and request counters of one server (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        #: How latency is waited; tests may swap it for a recorder.
+        self.sleep = sleep
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._counts: Counter[tuple[str, str]] = Counter()

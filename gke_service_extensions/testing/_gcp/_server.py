@@ -23,7 +23,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -137,7 +136,7 @@ class GCPServer:
         split = urlsplit(target)
         decision = self.faults.on_request(method, split.path, split.query)
         if decision.latency > 0:
-            time.sleep(decision.latency)
+            self.faults.sleep(decision.latency)
         if decision.error is not None:
             return decision.error.code, decision.error.body()
         try:
