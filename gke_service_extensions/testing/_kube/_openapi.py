@@ -78,8 +78,6 @@ def _paths(kind: ServedKind) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{_schema_name(kind)}"}
     content = {"application/json": {"schema": ref}}
     params = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in _QUERY_PARAMS]
-    patch_types = _PATCH_TYPES + ((_CORE_SMP,) if not info.group or (info.group.endswith(
-        "k8s.io") and "gateway" not in info.group) else ())
 
     def op(action: str, verb: str, body: bool) -> dict[str, Any]:
         o: dict[str, Any] = {
