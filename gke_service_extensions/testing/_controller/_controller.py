@@ -132,13 +132,14 @@ def _rfc3339(t: float) -> str:
 class GatewayController:
     """The simulator's stand-in for GKE's gateway controller.
 
-    ``store`` is the simulator's object store, ``gcp_state`` its Google Cloud state.
+    ``store`` is the simulator's object store, ``gcp_state`` its Google Cloud state (None:
+    no Google Cloud side, nothing is programmed there and every image counts as found).
     ``clock`` (epoch seconds) drives programming delays and timestamps; inject a fake one
     to step :meth:`reconcile_once` by hand. ``resync_period`` bounds how long a change
     the store does not announce (an image registered in ``gcp_state``) waits to be seen.
     """
 
-    def __init__(self, store: Store, gcp_state: GCPStateLike,
+    def __init__(self, store: Store, gcp_state: GCPStateLike | None,
                  settings: ControllerSettings | None = None, *,
                  clock: Callable[[], float] = time.time,
                  resync_period: float = 1.0) -> None:
@@ -297,7 +298,7 @@ class GatewayController:
                 return self._next_deadline
             now = self._clock()
             world = self._snapshot()
-            verdicts = evaluate(world, self.gcp.resolve_image, self._faults)
+            verdicts = evaluate(world, self._resolve_image, self._faults)
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
@@ -308,6 +309,15 @@ class GatewayController:
             self._write_gateways(world, verdicts, now)
             self._next_deadline = min(deadlines) if deadlines else None
             return self._next_deadline
+
+    @property
+    def _project(self) -> str:
+        return self.gcp.project_number if self.gcp is not None else "000000000000"
+
+    def _resolve_image(self, image_uri: str) -> str | None:
+        if self.gcp is None:
+            return "sha256:" + "0" * 64
+        return self.gcp.resolve_image(image_uri)
 
     def _snapshot(self) -> World:
         objects: list[dict[str, Any]] = []
@@ -344,7 +354,7 @@ class GatewayController:
                  deadlines: list[float]) -> dict[tuple[ObjectKey, NsName | None], str]:
         """Update timers and records; return the pending reason of what is not done."""
         pending: dict[tuple[ObjectKey, NsName | None], str] = {}
-        project = self.gcp.project_number
+        project = self._project
         live_timers: set[tuple[ObjectKey, NsName | None]] = set()
         for key, verdict in verdicts.items():
             if key.kind != WASM:
@@ -357,7 +367,7 @@ class GatewayController:
             if reason is None:
                 resource = _gcp_model.plugin_resource(self.settings, project, key,
                                                       world.extensions[key],
-                                                      self.gcp.resolve_image)
+                                                      self._resolve_image)
                 self._plugin_records[key] = _Record(verdict.generation, resource)
             else:
                 pending[(key, None)] = reason
@@ -525,7 +535,7 @@ class GatewayController:
     # ------------------------------------------------------------------ google cloud
 
     def _desired_gcp(self) -> dict[tuple[str, str, str], _gcp_model.GcpResource]:
-        project = self.gcp.project_number
+        project = self._project
         desired: dict[tuple[str, str, str], _gcp_model.GcpResource] = {}
         used_by: dict[ObjectKey, list[str]] = {}
         for (key, _gw), record in self._ext_records.items():
@@ -549,28 +559,40 @@ class GatewayController:
         return desired
 
     def _apply_gcp(self) -> None:
+        if self.gcp is None:
+            return
         desired = self._desired_gcp()
         order = {_gcp_model.WASM_PLUGINS: 0}
         for k in sorted(desired, key=lambda k: order.get(k[0], 1)):
             res = desired[k]
             if self._applied.get(k) == res:
                 continue
-            if res.collection == _gcp_model.WASM_PLUGINS:
-                self.gcp.put_wasm_plugin(res.location, res.name, res.body, res.versions)
-            elif res.collection == _gcp_model.LB_TRAFFIC_EXTENSIONS:
-                self.gcp.put_lb_traffic_extension(res.location, res.name, res.body)
-            else:
-                self.gcp.put_lb_route_extension(res.location, res.name, res.body)
+            try:
+                if res.collection == _gcp_model.WASM_PLUGINS:
+                    self.gcp.put_wasm_plugin(res.location, res.name, res.body, res.versions)
+                elif res.collection == _gcp_model.LB_TRAFFIC_EXTENSIONS:
+                    self.gcp.put_lb_traffic_extension(res.location, res.name, res.body)
+                else:
+                    self.gcp.put_lb_route_extension(res.location, res.name, res.body)
+            except Exception as exc:  # retried on the next pass
+                _log.exception("programming %s/%s failed", res.collection, res.name)
+                self.errors.append(exc)
+                continue
             self._applied[k] = res
         for k in sorted((k for k in self._applied if k not in desired),
                         key=lambda k: -order.get(k[0], 1)):
             collection, location, name = k
-            if collection == _gcp_model.WASM_PLUGINS:
-                self.gcp.delete_wasm_plugin(location, name)
-            elif collection == _gcp_model.LB_TRAFFIC_EXTENSIONS:
-                self.gcp.delete_lb_traffic_extension(location, name)
-            else:
-                self.gcp.delete_lb_route_extension(location, name)
+            try:
+                if collection == _gcp_model.WASM_PLUGINS:
+                    self.gcp.delete_wasm_plugin(location, name)
+                elif collection == _gcp_model.LB_TRAFFIC_EXTENSIONS:
+                    self.gcp.delete_lb_traffic_extension(location, name)
+                else:
+                    self.gcp.delete_lb_route_extension(location, name)
+            except Exception as exc:  # retried on the next pass
+                _log.exception("deleting %s/%s failed", collection, name)
+                self.errors.append(exc)
+                continue
             del self._applied[k]
 
     # ------------------------------------------------------------------ gateways
@@ -578,7 +600,7 @@ class GatewayController:
     def _gateway_annotations(self, world: World, gw: NsName,
                              lb: _gcp_model.GatewayResources,
                              verdicts: Mapping[ObjectKey, ObjectVerdict]) -> dict[str, str]:
-        project = self.gcp.project_number
+        project = self._project
         traffic: list[str] = []
         route: list[str] = []
         plugins: list[str] = []
@@ -618,7 +640,7 @@ class GatewayController:
 
     def _write_gateways(self, world: World, verdicts: Mapping[ObjectKey, ObjectVerdict],
                         now: float) -> None:
-        project = self.gcp.project_number
+        project = self._project
         stamp = _rfc3339(now)
         for gw, gateway in sorted(world.gateways.items()):
             profile, _why = gateway_profile(world, gateway)
