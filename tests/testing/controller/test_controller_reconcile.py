@@ -244,11 +244,12 @@ def test_missing_wasm_plugin_is_gcp_wasm_plugin_not_found_with_gke_message() -> 
 def test_plugin_whose_image_does_not_resolve_fails_and_fails_its_users() -> None:
     v = verdicts(gateway(), plugin(versions=[("v1", IMAGE, 1_000_000), ("v2", IMAGE2, 0)]),
                  extension(exts=[wasm_ext()]), images=(IMAGE,))
-    assert v[WP].failure is not None
-    assert v[WP].failure.reason == "InvalidGCPWasmPlugin"
-    assert "spec.versions[1].image" in v[WP].failure.message
-    assert IMAGE2 in v[WP].failure.message
-    assert only_failure(v[WP]) == v[WP].failure
+    plugin_failure = v[WP].failure
+    assert plugin_failure is not None
+    assert plugin_failure.reason == "InvalidGCPWasmPlugin"
+    assert "spec.versions[1].image" in plugin_failure.message
+    assert IMAGE2 in plugin_failure.message
+    assert only_failure(v[WP]) == plugin_failure
     failure = only_failure(v[TE])
     assert failure is not None
     assert (failure.condition, failure.reason) == ("Accepted", "InvalidGCPWasmPlugin")
