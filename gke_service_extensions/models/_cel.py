@@ -13,6 +13,7 @@ that ``import gke_service_extensions`` stays fast. Everything untyped from it st
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import sys
 import threading
@@ -229,18 +230,23 @@ def _is_tree(node: Any) -> bool:
 
 
 def _where(node: Any) -> str:
-    """``column N`` (or ``line L column N``) of a tree or token."""
-    meta = getattr(node, "meta", node)
-    line = getattr(meta, "line", None)
-    column = getattr(meta, "column", None)
-    if column is None:
-        return "somewhere"
-    return f"line {line} column {column}" if line not in (None, 1) else f"column {column}"
+    """``column N`` (or ``line L column N``) of a tree or token (its first positioned part)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        meta = getattr(item, "meta", item)
+        column = getattr(meta, "column", None)
+        if column is not None:
+            line = getattr(meta, "line", None)
+            return f"line {line} column {column}" if line not in (None, 1) else f"column {column}"
+        stack.extend(reversed(getattr(item, "children", ())))
+    return "somewhere"
 
 
 # Type tags used by the checker: CEL type names, "dyn" (unknown), and "root:<name>" for a
 # bare root identifier that still needs ``.attribute``.
 _COMPARABLE: Final = frozenset({"string", "int", "uint", "double", "bool", "bytes"})
+_NUMBERS: Final = frozenset({"int", "uint", "double"})  # CEL orders these across types
 _ARITHMETIC: Final = {"addition_add": "+", "addition_sub": "-", "multiplication_mul": "*",
                       "multiplication_div": "/", "multiplication_mod": "%"}
 _RELATIONS: Final = {"relation_lt": "<", "relation_le": "<=", "relation_gt": ">",
@@ -334,7 +340,7 @@ class _Checker:
         if rule == "map_lit":
             for item in kids[0].children if kids else ():
                 self._val(item)
-            return "map"
+            return "dyn"  # not a header map: keys and values of any type
         if rule == "member_object":
             self._problem(node, "message construction (Type{...}) is not allowed")
             return "dyn"
@@ -371,6 +377,8 @@ class _Checker:
             if side not in _COMPARABLE and side != "dyn":
                 self._problem(node, f"{op} cannot order {_a(side)}")
                 return "bool"
+        if left in _NUMBERS and right in _NUMBERS:
+            return "bool"
         self._same(node, op, left, right)
         return "bool"
 
@@ -743,7 +751,7 @@ def _cel_program(expr: str) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _cel_functions() -> dict[str, Any]:
-    from celpy import celtypes
+    from celpy import celtypes, evaluation
     from celpy.evaluation import CELEvalError
 
     lower = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -780,7 +788,32 @@ def _cel_functions() -> dict[str, Any]:
             return CELEvalError("int overflow", ValueError, (v,))
         return celtypes.IntType(n)
 
-    return {"lowerAscii": lower_ascii, "upperAscii": upper_ascii, "int": to_int}
+    def number(v: Any) -> int | float | None:
+        if isinstance(v, celtypes.BoolType):
+            return None
+        if isinstance(v, (celtypes.IntType, celtypes.UintType)):
+            return int(v)
+        return float(v) if isinstance(v, celtypes.DoubleType) else None
+
+    def ordering(op: Any, same_type: Any) -> Any:
+        # CEL orders int, uint and double against each other; celpy only within one type.
+        def compare(a: Any, b: Any) -> Any:
+            x, y = number(a), number(b)
+            if x is not None and y is not None and type(a) is not type(b):
+                return celtypes.BoolType(op(x, y))
+            return same_type(a, b)
+
+        return compare
+
+    return {
+        "lowerAscii": lower_ascii,
+        "upperAscii": upper_ascii,
+        "int": to_int,
+        "_<_": ordering(operator.lt, evaluation.bool_lt),
+        "_<=_": ordering(operator.le, evaluation.bool_le),
+        "_>_": ordering(operator.gt, evaluation.bool_gt),
+        "_>=_": ordering(operator.ge, evaluation.bool_ge),
+    }
 
 
 def _cel_activation(sample: SampleRequest) -> dict[str, Any]:

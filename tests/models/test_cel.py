@@ -417,3 +417,15 @@ def test_importing_the_package_does_not_import_the_cel_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_int_and_double_are_ordered_against_each_other() -> None:
+    assert check_matcher("response.code < 200.5") == []
+    assert evaluate_matcher("response.code < 200.5", SampleRequest(response_code=200)) is True
+    assert evaluate_matcher("response.code > 200.5", SampleRequest(response_code=200)) is False
+
+
+def test_int_and_double_are_not_compared_for_equality() -> None:
+    # CEL's type checker wants the same type on both sides of == and !=.
+    assert "== has an int on one side and a double on the other" in problems_of(
+        "response.code == 200.0")
