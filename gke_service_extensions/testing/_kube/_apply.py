@@ -228,9 +228,11 @@ def _apply_merge(live: Any, config: Any) -> Any:
     if isinstance(live, list) and isinstance(config, list):
         key = _list_key(config)
         if key and _list_key(live) == key:
-            out_list = [copy.deepcopy(i) for i in config]
-            by_key = {json.dumps(i[key]): i for i in live}
-            return [_apply_merge(by_key.get(json.dumps(i[key])), i) for i in out_list]
+            # keyed lists merge item by item; items only in the live list stay
+            wanted = {json.dumps(i[key]): i for i in config}
+            merged = [_apply_merge(i, wanted.pop(json.dumps(i[key])))
+                      if json.dumps(i[key]) in wanted else copy.deepcopy(i) for i in live]
+            return merged + [copy.deepcopy(i) for i in wanted.values()]
     return copy.deepcopy(config)
 
 
@@ -306,7 +308,16 @@ def apply_config(live: Mapping[str, Any] | None, config: Mapping[str, Any], mana
             result.append(e)
             others |= paths
     for p in sorted(previous - applied, key=len, reverse=True):
-        if p not in others and not any(_overlaps(p, a) for a in applied):
+        if p in others or any(_overlaps(p, a) for a in applied):
+            continue
+        # a keyed list item nobody else owns and the config no longer names goes entirely
+        for i, token in enumerate(p):
+            item = p[:i + 1]
+            if token.startswith("k:") and not any(
+                    q[:i + 1] == item for q in others | applied):
+                _remove(new, item)
+                break
+        else:
             _remove(new, p)
     result.append(_entry(manager, "Apply", api_version, subresource, applied))
     new["metadata"]["managedFields"] = result

@@ -1,0 +1,69 @@
+"""Fixtures for the simulator's Kubernetes API server tests."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from gke_service_extensions.testing import GKESimulator
+
+GROUP, VERSION, PLURAL = "networking.gke.io", "v1", "gcptrafficextensions"
+
+_TRAFFIC_EXTENSION: dict[str, Any] = {
+    "apiVersion": "networking.gke.io/v1",
+    "kind": "GCPTrafficExtension",
+    "metadata": {"name": "my-ext", "namespace": "default"},
+    "spec": {
+        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"}],
+        "extensionChains": [{
+            "name": "chain1",
+            "extensions": [{
+                "name": "ext1", "authority": "ext.example.com", "timeout": "1s",
+                "supportedEvents": ["RequestHeaders"],
+                "backendRef": {"group": "", "kind": "Service", "name": "callout", "port": 443},
+            }],
+        }],
+    },
+}
+
+
+@pytest.fixture
+def sim() -> Iterator[GKESimulator]:
+    """Only the Kubernetes half (no GCP, no controller), with fast bookmarks."""
+    with GKESimulator(gcp=False, controller=False, bookmark_interval=0.1,
+                      history_window=50) as s:
+        yield s
+
+
+@pytest.fixture
+def api(sim: GKESimulator) -> Iterator[client.ApiClient]:
+    api_client = sim.api_client()
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def custom(api: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api)
+
+
+@pytest.fixture
+def core(api: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(api)
+
+
+@pytest.fixture
+def traffic_extension() -> Callable[..., dict[str, Any]]:
+    """A factory of valid GCPTrafficExtension manifests: ``traffic_extension(name, **meta)``."""
+
+    def make(name: str = "my-ext", **metadata: Any) -> dict[str, Any]:
+        obj = copy.deepcopy(_TRAFFIC_EXTENSION)
+        obj["metadata"]["name"] = name
+        obj["metadata"].update(metadata)
+        return obj
+
+    return make
