@@ -19,7 +19,7 @@ from ._client import (
     RequestTimeout,
 )
 from ._config import KubeConfigError
-from ._objects import Event, Gateway, HTTPRoute, KubeObject, Service, UntypedObject
+from ._objects import Event, KubeObject
 from ._redact import RedactingFilter, Redactor
 from ._retry import (
     DEFAULT_RETRY,
@@ -41,8 +41,6 @@ __all__ = [
     "DryRun",
     "Event",
     "ExtensionsClient",
-    "Gateway",
-    "HTTPRoute",
     "KubeConfigError",
     "KubeObject",
     "PatchType",
@@ -51,8 +49,6 @@ __all__ = [
     "Redactor",
     "RequestTimeout",
     "RetryPolicy",
-    "Service",
-    "UntypedObject",
     "stop_before_deadline",
     "wait_retry_after",
 ]

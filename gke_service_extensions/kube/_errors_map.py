@@ -98,10 +98,13 @@ def error_from_response(
     if status == 404:
         cls, summary = NotFoundError, "not found"
         details = st.get("details")
-        named = isinstance(details, Mapping) and details.get("name")
+        named = details.get("name") if isinstance(details, Mapping) else None
         if obj is not None and obj.name and not named and server_message:
             # The kind itself is unknown to the server (CRD not installed, wrong version).
             summary = f"not found ({server_message}; is the CRD installed?)"
+        elif obj is not None and named and named != obj.name and server_message:
+            # Something else is missing, e.g. the namespace.
+            summary = f"not found ({server_message})"
     elif status == 409 and reason == "AlreadyExists":
         cls, summary = AlreadyExistsError, "already exists"
     elif status == 409:

@@ -137,7 +137,7 @@ class RunResult:
 
 
 def _default_wait() -> wait_base:
-    return wait_retry_after(wait_exponential_jitter(initial=0.2, max=5.0, jitter=0.2))
+    return wait_retry_after(wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.2))
 
 
 @dataclass(frozen=True)
