@@ -495,7 +495,7 @@ def _string_literal_value(node: Any) -> str | None:
 # --------------------------------------------------------------------------- evaluation
 
 
-_HEADER_KEY = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_KEY = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,6 +552,12 @@ class SampleRequest:
             object.__setattr__(self, "host", headers["host"])
         object.__setattr__(self, "headers", MappingProxyType(headers))
 
+    def __hash__(self) -> int:
+        return hash(tuple(
+            tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        ))
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SampleRequest:
         """Build from a mapping of field names (``{"path": "/x", "headers": {...}}``)."""
@@ -576,7 +582,7 @@ def _headers(name: str, value: Any) -> Mapping[str, str]:
                             f"not {type(value).__name__}")
     out: dict[str, str] = {}
     for key, val in value.items():
-        if not isinstance(key, str) or not _HEADER_KEY.match(key):
+        if not isinstance(key, str) or not _HEADER_KEY.fullmatch(key):
             raise ManifestError(f"SampleRequest.{name}: {key!r} is not a valid header name")
         if not isinstance(val, str):
             raise ManifestError(f"SampleRequest.{name}[{key!r}] must be a str (join several "

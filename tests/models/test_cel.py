@@ -429,3 +429,16 @@ def test_int_and_double_are_not_compared_for_equality() -> None:
     # CEL's type checker wants the same type on both sides of == and !=.
     assert "== has an int on one side and a double on the other" in problems_of(
         "response.code == 200.0")
+
+
+def test_sample_requests_compare_and_hash_by_value() -> None:
+    a = SampleRequest(path="/x", headers={"X-A": "1"})
+    b = SampleRequest(path="/x", headers={"x-a": "1"})
+    assert a == b
+    assert hash(a) == hash(b)
+    assert a != SampleRequest(path="/x", headers={"x-a": "2"})
+
+
+def test_header_name_with_trailing_newline_is_rejected() -> None:
+    with pytest.raises(ManifestError, match="not a valid header name"):
+        SampleRequest(headers={"x-a\n": "1"})
