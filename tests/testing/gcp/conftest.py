@@ -26,7 +26,7 @@ def server(state: GCPState) -> Iterator[GCPServer]:
 
 
 def _opts(server: GCPServer) -> dict[str, Any]:
-    return {"transport": "rest", "credentials": AnonymousCredentials(),
+    return {"transport": "rest", "credentials": AnonymousCredentials(),  # type: ignore[no-untyped-call]
             "client_options": {"api_endpoint": server.endpoint}}
 
 

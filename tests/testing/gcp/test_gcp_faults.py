@@ -108,13 +108,11 @@ def test_requests_are_counted_per_method_and_path(
     assert server.faults.count() == 0
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"count": 0}, "count"),
-    ({"code": 200}, "code"),
-])
-def test_bad_fault_arguments_are_rejected(kwargs: dict[str, int], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        Faults().fail_next(**kwargs)
+def test_bad_fault_arguments_are_rejected() -> None:
+    with pytest.raises(ValueError, match="count"):
+        Faults().fail_next(0)
+    with pytest.raises(ValueError, match="code"):
+        Faults().fail_next(code=200)
 
 
 def test_negative_latency_is_rejected() -> None:

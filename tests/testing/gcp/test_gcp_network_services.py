@@ -56,6 +56,11 @@ ROUTE_EXTENSION: dict[str, Any] = {
 
 
 
+def done(op: Any) -> Any:
+    """The result of a long-running operation; the simulator's are already done."""
+    return op.result(timeout=5)
+
+
 def _plugin(state: GCPState, name: str = "wp") -> str:
     digest = state.register_image(IMAGE)
     state.put_wasm_plugin(
@@ -180,7 +185,7 @@ def test_create_returns_done_operation_whose_result_is_the_resource(
     )
     op = dep.create_lb_route_extension(parent=REGION, lb_route_extension=body,
                                        lb_route_extension_id="created")
-    result = op.result(timeout=5)
+    result = done(op)
     assert result.name == f"{REGION}/lbRouteExtensions/created"
     assert result.load_balancing_scheme == ns.LoadBalancingScheme.INTERNAL_MANAGED
     stored = state.get_lb_route_extension("us-central1", "created")
@@ -212,7 +217,7 @@ def test_update_with_mask_changes_only_masked_fields(
             name=f"{GLOBAL}/lbTrafficExtensions/ext", labels={"new": "x"}, description="ignored"),
         update_mask=field_mask_pb2.FieldMask(paths=["labels"]),
     )
-    assert op.result(timeout=5).labels == {"new": "x"}
+    assert done(op).labels == {"new": "x"}
     stored = state.get_lb_traffic_extension("global", "ext")
     assert stored is not None
     assert stored["labels"] == {"new": "x"}
@@ -228,7 +233,7 @@ def test_update_missing_is_not_found(dep: ns.DepServiceClient) -> None:
 
 def test_delete_then_get_is_not_found(state: GCPState, dep: ns.DepServiceClient) -> None:
     state.put_lb_traffic_extension("global", "ext", TRAFFIC_EXTENSION)
-    dep.delete_lb_traffic_extension(name=f"{GLOBAL}/lbTrafficExtensions/ext").result(timeout=5)
+    done(dep.delete_lb_traffic_extension(name=f"{GLOBAL}/lbTrafficExtensions/ext"))
     assert state.get_lb_traffic_extension("global", "ext") is None
     with pytest.raises(gexc.NotFound):
         dep.delete_lb_traffic_extension(name=f"{GLOBAL}/lbTrafficExtensions/ext")
@@ -316,22 +321,22 @@ def test_create_wasm_plugin_with_versions_and_add_a_version(
     state: GCPState, net: ns.NetworkServicesClient
 ) -> None:
     digest = state.register_image(IMAGE)
-    plugin = net.create_wasm_plugin(
+    plugin = done(net.create_wasm_plugin(
         parent=GLOBAL, wasm_plugin_id="wp",
         wasm_plugin=ns.WasmPlugin(
             main_version_id="v1",
             log_config=ns.WasmPlugin.LogConfig(
                 enable=True, min_log_level=ns.WasmPlugin.LogConfig.LogLevel.INFO),
             versions={"v1": ns.WasmPlugin.VersionDetails(image_uri=IMAGE)}),
-    ).result(timeout=5)
+    ))
     assert plugin.main_version_id == "v1"
     stored = state.get_wasm_plugin("global", "wp")
     assert stored is not None
     assert stored["logConfig"]["minLogLevel"] == "INFO"
-    version = net.create_wasm_plugin_version(
+    version = done(net.create_wasm_plugin_version(
         parent=f"{GLOBAL}/wasmPlugins/wp", wasm_plugin_version_id="v2",
         wasm_plugin_version=ns.WasmPluginVersion(image_uri=IMAGE),
-    ).result(timeout=5)
+    ))
     assert version.image_digest == digest
     assert sorted(state.with_versions(stored)["versions"]) == ["v1", "v2"]
 
@@ -342,7 +347,7 @@ def test_main_version_cannot_be_deleted_but_others_can(
     _plugin(state)
     with pytest.raises(gexc.BadRequest, match="main version"):
         net.delete_wasm_plugin_version(name=f"{GLOBAL}/wasmPlugins/wp/versions/v2")
-    net.delete_wasm_plugin_version(name=f"{GLOBAL}/wasmPlugins/wp/versions/v1").result(timeout=5)
+    done(net.delete_wasm_plugin_version(name=f"{GLOBAL}/wasmPlugins/wp/versions/v1"))
     assert state.get_wasm_plugin_version("global", "wp", "v1") is None
 
 
@@ -351,9 +356,9 @@ def test_update_wasm_plugin_main_version_must_exist(
 ) -> None:
     _plugin(state)
     mask = field_mask_pb2.FieldMask(paths=["main_version_id"])
-    updated = net.update_wasm_plugin(
+    updated = done(net.update_wasm_plugin(
         wasm_plugin=ns.WasmPlugin(name=f"{GLOBAL}/wasmPlugins/wp", main_version_id="v1"),
-        update_mask=mask).result(timeout=5)
+        update_mask=mask))
     assert updated.main_version_id == "v1"
     with pytest.raises(gexc.BadRequest, match="mainVersionId"):
         net.update_wasm_plugin(
