@@ -338,7 +338,8 @@ class _Informer:
 
     def _watch(self, resource_version: str) -> None:
         stream = WatchStream(self._api, self.info, self.namespace, resource_version,
-                             seconds=max(1.0, self._remaining()))
+                             seconds=max(1.0, self._remaining()),
+                             header_timeout=min(self._request_timeout, self._remaining()))
         with self._lock:
             if self._stop.is_set():
                 return

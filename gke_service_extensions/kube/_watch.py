@@ -100,21 +100,24 @@ def list_objects(
 class WatchStream:
     """One watch request from ``resource_version``; iterate for events, ``close()`` anywhere.
 
-    The server is asked to end the request after ``seconds`` (``timeoutSeconds``); every socket
-    read also times out after ``seconds`` + 1 so a stalled connection raises
+    The server is asked to end the request after ``seconds`` (``timeoutSeconds``). The response
+    headers must arrive within ``header_timeout`` (an API server sends them at once), and every
+    later socket read times out after ``seconds`` + 1, so a stalled connection raises
     :class:`~gke_service_extensions.ApiTimeoutError` instead of hanging. Iteration ends when
     the server closes the stream; it raises :class:`WatchExpired` on 410 Gone.
     """
 
     def __init__(
         self, api: k8s.CustomObjectsApi, info: ResourceInfo, namespace: str,
-        resource_version: str, *, seconds: float,
+        resource_version: str, *, seconds: float, header_timeout: float | None = None,
     ) -> None:
         self._api = api
         self._info = info
         self._namespace = namespace
         self._rv = resource_version
         self._seconds = max(1, min(MAX_WATCH_SECONDS, math.ceil(seconds)))
+        self._header_timeout = max(0.05, min(header_timeout or self._seconds + 1.0,
+                                             self._seconds + 1.0))
         self._resp: urllib3.HTTPResponse | None = None
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -126,12 +129,18 @@ class WatchStream:
                 self._info.group, self._info.version, self._namespace, self._info.plural,
                 watch=True, resource_version=self._rv or None, allow_watch_bookmarks=True,
                 timeout_seconds=self._seconds, _preload_content=False,
-                _request_timeout=(_CONNECT_TIMEOUT, self._seconds + 1.0),
+                _request_timeout=(min(_CONNECT_TIMEOUT, self._header_timeout),
+                                  self._header_timeout),
             ))
         except Exception as exc:
             if getattr(exc, "status", None) == 410:
                 raise WatchExpired(str(exc)) from exc
             raise map_api_error(exc, ref) from exc
+        # Headers are in: from now on a read may wait as long as the watch may last.
+        sock = getattr(getattr(resp, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.settimeout(self._seconds + 1.0)
         with self._lock:
             self._resp = resp
             if self._closed.is_set():

@@ -444,6 +444,30 @@ def test_stalled_watch_cannot_hold_the_wait_past_its_timeout(env: Env) -> None:
     assert time.monotonic() - started < 1 + 1
 
 
+def test_stalled_watch_is_abandoned_and_the_wait_still_sees_programmed(env: Env) -> None:
+    env.create("ext")
+    env.client.request_timeout = 0.3
+    env.server.faults.stall(30, verb="watch", times=1)
+    env.later(0.2, lambda: env.program("ext"))
+    started = time.monotonic()
+    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+                                   timeout=10)
+    assert result.state.outcome is Outcome.PROGRAMMED
+    assert time.monotonic() - started < 10  # not rescued by the deadline
+    assert env.server.faults.count(verb="watch") >= 2  # the stalled one was given up
+
+
+def test_long_watch_outlives_the_header_timeout(env: Env) -> None:
+    # request_timeout bounds only the wait for the watch's headers, not the stream.
+    env.create("ext")
+    env.client.request_timeout = 0.2
+    env.later(0.8, lambda: env.program("ext"))
+    env.server.faults.reset_counts()
+    wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"), timeout=10)
+    assert env.server.faults.count(verb="watch") == 1
+    assert env.server.faults.count(verb="list") == 1
+
+
 def test_stalled_list_is_timed_out_and_retried(env: Env) -> None:
     env.create("ext")
     env.program("ext")
