@@ -629,7 +629,7 @@ def first_matching_chain(
     """
     sample = request if isinstance(request, SampleRequest) else SampleRequest.from_mapping(
         request)
-    chains = list(chains)
+    chains = _chain_pairs(chains)
     problems = [
         Problem(f"{name}.celExpressions[{i}].celMatcher", p)
         for name, exprs in chains
@@ -644,6 +644,28 @@ def first_matching_chain(
         ):
             return name
     return None
+
+
+def _chain_pairs(chains: Any) -> list[tuple[str, Sequence[str] | None]]:
+    """``chains`` as a list of ``(name, expressions)``, or a clear :class:`ManifestError`."""
+    if isinstance(chains, (str, bytes, Mapping)) or not isinstance(chains, Iterable):
+        raise ManifestError("chains must be a list of (chain_name, [celMatcher, ...]) pairs, "
+                            f"not {type(chains).__name__}")
+    pairs: list[tuple[str, Sequence[str] | None]] = []
+    for i, item in enumerate(chains):
+        if not (isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2):
+            raise ManifestError(f"chains[{i}] must be a (chain_name, [celMatcher, ...]) pair, "
+                                f"not {item!r:.80}")
+        name, exprs = item
+        if not isinstance(name, str):
+            raise ManifestError(f"chains[{i}]: the chain name must be a str, not "
+                                f"{type(name).__name__}")
+        if exprs is not None and (isinstance(exprs, str) or not isinstance(exprs, Sequence)):
+            raise ManifestError(f"chains[{i}] ({name}): give the expressions as a list of "
+                                f"strings (or None for no matchCondition), not "
+                                f"{type(exprs).__name__}")
+        pairs.append((name, exprs))
+    return pairs
 
 
 # --------------------------------------------------------------------------- celpy seam

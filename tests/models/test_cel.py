@@ -442,3 +442,17 @@ def test_sample_requests_compare_and_hash_by_value() -> None:
 def test_header_name_with_trailing_newline_is_rejected() -> None:
     with pytest.raises(ManifestError, match="not a valid header name"):
         SampleRequest(headers={"x-a\n": "1"})
+
+
+@pytest.mark.parametrize(
+    ("chains", "message"),
+    [
+        ("api", "must be a list of"),
+        (["api"], r"chains\[0\] must be a \(chain_name"),
+        ([("api", "request.path == '/'")], "give the expressions as a list"),
+        ([(1, None)], "chain name must be a str"),
+    ],
+)
+def test_malformed_chains_are_rejected_clearly(chains: Any, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        first_matching_chain(chains, SampleRequest())
