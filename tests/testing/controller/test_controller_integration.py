@@ -462,11 +462,12 @@ def test_pause_stops_reconciling_until_resume(sim: Sim) -> None:
     assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "Unknown"
 
 
-def test_status_write_retries_after_a_conflict(sim: Sim) -> None:
+def test_status_write_retries_after_a_conflict(sim: Sim,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     ready(sim)
     sim.add(extension())
     real_update = sim.store.update
-    conflicts = []
+    conflicts: list[int] = []
 
     def flaky(info: ResourceInfo, obj: dict[str, Any], *,
               subresource: str | None = None) -> dict[str, Any]:
@@ -475,7 +476,7 @@ def test_status_write_retries_after_a_conflict(sim: Sim) -> None:
             raise StoreConflict("the object has been modified", info=info)
         return real_update(info, obj, subresource=subresource)
 
-    sim.store.update = flaky  # type: ignore[method-assign]
+    monkeypatch.setattr(sim.store, "update", flaky)
     sim.step()
     assert conflicts == [1]
     assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "Unknown"
@@ -571,3 +572,23 @@ def test_start_is_idempotent_and_stop_leaves_no_thread() -> None:
     with GatewayController(store, GCPState()) as c2:
         assert c2.running
     assert not c2.running
+
+
+def test_gke_simulator_runs_this_controller() -> None:
+    from gke_service_extensions.testing._simulator import GKESimulator
+
+    settings = ControllerSettings(programming_delay=0.02)
+    with GKESimulator(controller_settings=settings) as gke:
+        controller = gke.controller
+        assert isinstance(controller, GatewayController)
+        sim = Sim(gke.store, gke.gcp_state, FakeClock(), controller)
+        sim.gcp.register_image(IMAGE)
+        sim.add(gateway(), plugin(), extension(exts=[wasm_ext()]))
+
+        def programmed() -> None:
+            assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "True"
+            assert sim.annotations()["wasm-plugins"]
+
+        eventually(programmed)
+        assert controller.errors == []
+    assert not controller.running
