@@ -38,6 +38,7 @@ class WireModel(BaseModel):
         extra="allow",
         validate_assignment=False,
         protected_namespaces=(),
+        defer_build=True,
     )
 
     def to_wire(self) -> dict[str, Any]:

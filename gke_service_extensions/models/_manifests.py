@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .._errors import ManifestParseError, UnknownKindError
 from ._base import KubeModel, UnknownFields
 from ._registry import model_for
@@ -17,8 +15,15 @@ from ._validation import build
 
 __all__ = ["OtherKinds", "dump_manifests", "load_manifests"]
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml() -> tuple[Any, type[Any], type[Any]]:
+    """PyYAML with its safe loader and dumper (C versions when built); imported on first use."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml, loader, dumper
 
 
 class OtherKinds(enum.Enum):
@@ -55,9 +60,10 @@ def load_manifests(
     invalid document, naming its index and listing all of its problems.
     """
     text = _read(source)
+    yaml, loader, _ = _yaml()
     try:
-        # _Loader is a safe loader: CSafeLoader when available, else SafeLoader.
-        documents = list(yaml.load_all(text, Loader=_Loader))
+        # A safe loader: CSafeLoader when available, else SafeLoader.
+        documents = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -93,6 +99,7 @@ def load_manifests(
 
 def dump_manifests(objects: Iterable[KubeModel | Mapping[str, Any]]) -> str:
     """Multi-document YAML of the given objects (models or plain mappings)."""
+    yaml, _, dumper = _yaml()
     docs = [o.to_manifest() if isinstance(o, KubeModel) else dict(o) for o in objects]
-    return yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    return yaml.dump_all(docs, Dumper=dumper, sort_keys=False, default_flow_style=False,
                          explicit_start=True, allow_unicode=True)

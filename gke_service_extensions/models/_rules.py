@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,21 +23,22 @@ if TYPE_CHECKING:
 __all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text"]
 
 
+@cache
+def _compile(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
 @dataclass(frozen=True, slots=True)
 class PatternSpec:
     """A regular expression plus the words used to explain it to a user."""
 
     regex: str
     means: str
-    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "compiled", re.compile(self.regex))
 
     def matches(self, value: str) -> bool:
         # Go's regexp (used by the API server) matches anywhere unless anchored; our
-        # patterns come from the CRDs, which anchor them.
-        return self.compiled.search(value) is not None
+        # patterns come from the CRDs, which anchor them. Compiled on first use (re caches).
+        return _compile(self.regex).search(value) is not None
 
 
 PatternSource = PatternSpec | Callable[["KindRules"], PatternSpec]

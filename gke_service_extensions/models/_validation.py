@@ -8,7 +8,6 @@ functions in :mod:`._crossfield`. Every problem is collected; nothing stops at t
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -268,6 +267,8 @@ def _check_model(model: type[WireModel], data: Mapping[str, Any], path: str, ctx
 
 
 def _unknown_message(key: Any, known: frozenset[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown field {str(key)!r}{hint}"
