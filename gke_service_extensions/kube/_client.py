@@ -662,23 +662,33 @@ class ExtensionsClient:
 
     def _send(self, method: str, path: str, query: Sequence[tuple[str, str]], body: Any,
               content_type: str | None) -> RawResponse:
+        """One HTTP exchange through the ApiClient's connection pool (its TLS, proxy, auth).
+
+        The ApiClient builds URL and auth headers; the request goes straight to its urllib3
+        pool with ``retries=False`` so that urllib3 never retries (or sleeps on Retry-After)
+        underneath our RetryPolicy, whatever the ApiClient's configuration says.
+        """
+        import json
+
+        import urllib3
+
         headers = {"Accept": "application/json"}
-        if content_type:
-            headers["Content-Type"] = content_type
-        elif body is not None:
-            headers["Content-Type"] = "application/json"
-        method, url, headers, body, post = self._api.param_serialize(
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        method, url, headers, _, _ = self._api.param_serialize(
             method=method, resource_path=path, query_params=builtins.list(query) or None,
-            header_params=headers, body=body, auth_settings=["BearerToken"],
+            header_params=headers, auth_settings=["BearerToken"],
         )
-        response: Any = self._api.call_api(method, url, header_params=headers, body=body,
-                                      post_params=post, _request_timeout=self._timeout)
+        payload = json.dumps(body).encode("utf-8") if body is not None else None
+        timeout = (urllib3.Timeout(connect=self._timeout[0], read=self._timeout[1])
+                   if isinstance(self._timeout, tuple) else urllib3.Timeout(total=self._timeout))
+        pool: Any = self._api.rest_client.pool_manager
+        response: Any = pool.request(method, url, body=payload, headers=headers,
+                                     timeout=timeout, retries=False, preload_content=False)
         try:
             data = response.read() or b""
         finally:
-            release = getattr(response.response, "release_conn", None)
-            if callable(release):
-                release()
+            response.release_conn()
         lowered = {str(k).lower(): str(v) for k, v in dict(response.headers or {}).items()}
         return RawResponse(int(response.status), lowered, bytes(data))
 
