@@ -194,8 +194,12 @@ class GCPState:
 
         Any kind except WasmPlugins (use :meth:`put_wasm_plugin`). Returns the stored copy.
         """
+        key = self.canonical_name(name)
+        parts = key.split("/")
+        if len(parts) == 6 and parts[4] == WASM_PLUGINS:
+            raise ValueError(f"use put_wasm_plugin() for WasmPlugin {key}")
         with self._lock:
-            return copy.deepcopy(self._put(self.canonical_name(name), body))
+            return copy.deepcopy(self._put(key, body))
 
     def delete(self, name: str) -> dict[str, Any] | None:
         """Remove the resource ``name`` and everything beneath it; return it or None."""

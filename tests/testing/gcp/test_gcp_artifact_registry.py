@@ -82,3 +82,19 @@ def test_get_repository_is_a_docker_repository(
     state.register_image(IMAGE)
     repo = registry.get_repository(name=REPO)
     assert repo.format_ == ar.Repository.Format.DOCKER
+
+
+def test_list_packages_versions_and_docker_images(
+    state: GCPState, registry: ar.ArtifactRegistryClient
+) -> None:
+    d1 = state.register_image(IMAGE)
+    d2 = state.register_image(IMAGE.replace(":main", ":v2"))
+    state.register_image(IMAGE.replace("local-reply", "other"))
+    packages = [p.name.rsplit("/", 1)[1] for p in registry.list_packages(parent=REPO)]
+    assert packages == ["local-reply", "other"]
+    versions = {v.name.rsplit("/", 1)[1]
+                for v in registry.list_versions(parent=f"{REPO}/packages/local-reply")}
+    assert versions == {d1, d2}
+    images = list(registry.list_docker_images(
+        request=ar.ListDockerImagesRequest(parent=REPO, page_size=2)))
+    assert len(images) == 3

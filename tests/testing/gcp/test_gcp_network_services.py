@@ -418,3 +418,25 @@ def test_malformed_json_body_is_invalid_argument(server: GCPServer) -> None:
                          params={"lbTrafficExtensionId": "x"}, data=b"{not json", timeout=5)
     assert resp.status_code == 400
     assert resp.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_v1beta1_serves_the_same_state_as_gcloud_beta_uses_it(
+    state: GCPState, server: GCPServer
+) -> None:
+    _plugin(state)
+    base = f"{server.endpoint}/v1beta1/{GLOBAL}/wasmPlugins"
+    listed = requests.get(base, params={"alt": "json"}, timeout=5).json()
+    assert [p["name"] for p in listed["wasmPlugins"]] == [f"{GLOBAL}/wasmPlugins/wp"]
+    versions = requests.get(f"{base}/wp/versions", timeout=5).json()
+    assert [v["imageUri"] for v in versions["wasmPluginVersions"]][1] == IMAGE
+
+
+def test_simulator_bug_answers_internal_in_googles_shape(
+    state: GCPState, dep: ns.DepServiceClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(name: str) -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(state, "get", broken)
+    with pytest.raises(gexc.InternalServerError, match="boom"):
+        dep.get_lb_traffic_extension(name=f"{GLOBAL}/lbTrafficExtensions/ext")

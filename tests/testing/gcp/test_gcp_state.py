@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -186,3 +187,34 @@ def test_parse_image_uri_artifact_registry_with_nested_image() -> None:
     other = parse_image_uri("docker.io/library/nginx:1.25")
     assert not other.is_artifact_registry
     assert other.tag == "1.25"
+
+
+def test_generic_put_refuses_wasm_plugins() -> None:
+    s = GCPState()
+    with pytest.raises(ValueError, match="put_wasm_plugin"):
+        s.put("projects/sim-project/locations/global/wasmPlugins/wp", {})
+
+
+def test_concurrent_writers_and_readers_see_whole_objects() -> None:
+    s = GCPState()
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for i in range(50):
+                s.put_lb_traffic_extension("global", f"w{worker}-{i}", {"labels": {"i": str(i)}})
+                s.put_wasm_plugin("global", f"p{worker}", {"mainVersionId": f"v{i}"},
+                                  {f"v{i}": {"imageUri": IMAGE}})
+                for plugin in s.list_wasm_plugins("global"):
+                    full = s.with_versions(plugin)
+                    assert len(full["versions"]) <= 1
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(s.list_lb_traffic_extensions("global")) == 200
