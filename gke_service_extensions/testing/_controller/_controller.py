@@ -33,6 +33,8 @@ from ...models._meta import (
 from . import _events, _gcp_model
 from ._reconcile import (
     ACCEPTED,
+    PROGRAMMED,
+    RESOLVED_REFS,
     AncestorVerdict,
     Failure,
     ObjectVerdict,
@@ -60,6 +62,7 @@ _OUR_GATEWAY_ANNOTATIONS = (
     "lb-route-extensions", "wasm-plugins", "wasm-plugin-versions",
 )
 _RETRIES = 5
+_FAULT_CONDITIONS = (ACCEPTED, RESOLVED_REFS, PROGRAMMED)
 
 
 class Store(Protocol):
@@ -219,6 +222,11 @@ class GatewayController:
         Wins over what the checks find, until :meth:`release`. ``condition`` is
         ``Accepted``, ``ResolvedRefs`` or ``Programmed``.
         """
+        if condition not in _FAULT_CONDITIONS:
+            raise ValueError(f"condition must be one of {', '.join(_FAULT_CONDITIONS)}, "
+                             f"got {condition!r}")
+        if not reason:
+            raise ValueError("reason must be a non-empty CamelCase word, e.g. 'Invalid'")
         key = ObjectKey(_kind_name(kind), namespace, name)
         with self._pass_lock:
             self._faults[key] = Failure(condition, reason, message)

@@ -437,6 +437,8 @@ def test_fail_hook_accepts_model_classes_and_rejects_other_kinds(sim: Sim) -> No
     assert sim.conditions(TRAFFIC_EXTENSION, "te")["Accepted"]["reason"] == "Invalid"
     with pytest.raises(ValueError, match="reconciles"):
         sim.controller.fail("Service", "default", "callout")
+    with pytest.raises(ValueError, match="condition must be one of"):
+        sim.controller.fail(TRAFFIC_EXTENSION, "default", "te", condition="Ready")
 
 
 def test_hold_pending_never_programs_until_released(sim: Sim) -> None:
