@@ -149,12 +149,14 @@ class KubeAPIServer:
 
     ``validator`` answers 422 for invalid objects (default: ``models.validate_manifest``
     for the networking.gke.io kinds); ``bookmark_interval`` is how often watches that allow
-    bookmarks get one (seconds).
+    bookmarks get one (seconds); ``sleep`` is how injected latency and stalls wait
+    (default: a wait that :meth:`stop` interrupts; it returns True when interrupted).
     """
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
                  validator: Validator | None = None, bookmark_interval: float = 1.0,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0,
+                 sleep: Callable[[float], bool] | None = None) -> None:
         self.store = store
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
@@ -163,6 +165,7 @@ class KubeAPIServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.sleep: Callable[[float], bool] = sleep or self._stopping.wait
         self._watch_queues: set[queue.Queue[WatchEvent | None]] = set()
         self._lock = threading.Lock()
 
@@ -798,7 +801,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fault = api.faults.on_request(api.request_info(req))
         if fault is not None:
-            if fault.delay and api._stopping.wait(fault.delay):
+            if fault.delay and api.sleep(fault.delay):
                 self.close_connection = True
                 return
             if fault.status == 0:
