@@ -127,6 +127,14 @@ class GatewayResources:
     backend_services: tuple[str, ...] = field(default=())
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _compute_path(project: str, location: str, collection: str, name: str) -> str:
     scope = "global" if location == "global" else f"regions/{location}"
     return f"projects/{project}/{scope}/{collection}/{name}"
@@ -145,15 +153,15 @@ def gateway_resources(settings: ControllerSettings, project: str, world: World,
     """The load balancer of a Gateway: address, forwarding rule, proxy, URL map, backends."""
     ns, name = gw_key
     location = location_of(profile, settings)
-    listeners = (gateway.get("spec") or {}).get("listeners") or []
-    https = any((lst or {}).get("protocol") == "HTTPS" for lst in listeners)
+    listeners = _dict(gateway.get("spec")).get("listeners")
+    https = any(_dict(lst).get("protocol") == "HTTPS" for lst in _items(listeners))
     address = f"{settings.address_prefix}.{1 + int(_hash(f'{ns}/{name}', 6), 36) % 254}"
     backends: list[str] = []
     for route in world.routes_of(ns, name):
-        route_ns = (route.get("metadata") or {}).get("namespace") or "default"
-        for rule in (route.get("spec") or {}).get("rules") or []:
-            for ref in (rule or {}).get("backendRefs") or []:
-                if (ref or {}).get("kind", "Service") != "Service":
+        route_ns = _dict(route.get("metadata")).get("namespace") or "default"
+        for rule in _items(_dict(route.get("spec")).get("rules")):
+            for ref in _items(_dict(rule).get("backendRefs")):
+                if not isinstance(ref, dict) or ref.get("kind", "Service") != "Service":
                     continue
                 path = backend_service_path(settings, project, location,
                                             ref.get("namespace") or route_ns,

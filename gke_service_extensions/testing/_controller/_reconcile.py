@@ -277,7 +277,8 @@ def _check_service(path: str, namespace: str, name: str, port: Any, world: World
                        f'spec.service: service "{name}" not found')
     if port is None:
         return None
-    ports = [p for p in _spec(service).get("ports") or [] if isinstance(p, dict)]
+    raw_ports = _spec(service).get("ports")
+    ports = [p for p in raw_ports if isinstance(p, dict)] if isinstance(raw_ports, list) else []
     match = next((p for p in ports if p.get("port") == port), None)
     if match is None:
         found = ", ".join(str(p.get("port")) for p in ports) or "none"
@@ -320,10 +321,10 @@ def _check_refs(key: ObjectKey, obj: Mapping[str, Any], world: World,
         elif kind == WASM:
             pk = ObjectKey(WASM, key.namespace, str(ref.get("name", "")))
             where = f"{WASM} {pk.path} in {key.kind} {key.path}"
-            if pk not in world.extensions:
+            bad = plugin_failures.get(pk)
+            if pk not in world.extensions and bad is None:
                 return Failure(RESOLVED_REFS, "GCPWasmPluginNotFound",
                                f"error cause: invalid-wasm-plugin: {where} does not exist")
-            bad = plugin_failures.get(pk)
             if bad is not None:
                 return Failure(ACCEPTED, "InvalidGCPWasmPlugin",
                                f"error cause: invalid-wasm-plugin: {where} is not valid: "
@@ -341,6 +342,81 @@ def _check_plugin(obj: Mapping[str, Any], resolve_image: ImageResolver) -> Failu
     return None
 
 
+def _list_of_dicts(value: Any, path: str, problems: list[str]) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.append(f"{path}: must be a list of objects")
+        return []
+    return value
+
+
+def shape_problem(key: ObjectKey, obj: Mapping[str, Any]) -> Failure | None:
+    """Accepted=False ``Invalid`` when fields the controller reads have the wrong JSON type.
+
+    The API server validates manifests; this keeps one malformed object (written straight to
+    the store) from breaking the reconcile of every other object.
+    """
+    problems: list[str] = []
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        problems.append("spec: must be an object")
+        spec = {}
+    if key.kind == WASM:
+        for i, version in enumerate(_list_of_dicts(spec.get("versions"), "spec.versions",
+                                                   problems)):
+            if not isinstance(version.get("weight", 0), int):
+                problems.append(f"spec.versions[{i}].weight: must be an integer")
+            if not isinstance(version.get("image", ""), str):
+                problems.append(f"spec.versions[{i}].image: must be a string")
+        log = spec.get("logConfig")
+        if log is not None and (not isinstance(log, dict) or not isinstance(
+                log.get("sampleRate", 0), int)):
+            problems.append("spec.logConfig: must be an object with an integer sampleRate")
+    else:
+        _list_of_dicts(spec.get("targetRefs"), "spec.targetRefs", problems)
+        chains = _list_of_dicts(spec.get("extensionChains"), "spec.extensionChains", problems)
+        for ci, chain in enumerate(chains):
+            path = f"spec.extensionChains[{ci}]"
+            match = chain.get("matchCondition")
+            if match is not None:
+                if not isinstance(match, dict):
+                    problems.append(f"{path}.matchCondition: must be an object")
+                else:
+                    for xi, expr in enumerate(_list_of_dicts(
+                            match.get("celExpressions"),
+                            f"{path}.matchCondition.celExpressions", problems)):
+                        _list_of_dicts(expr.get("backendRefs"), f"{path}.matchCondition."
+                                       f"celExpressions[{xi}].backendRefs", problems)
+            exts = _list_of_dicts(chain.get("extensions"), f"{path}.extensions", problems)
+            for ei, ext in enumerate(exts):
+                where = f"{path}.extensions[{ei}]"
+                if "backendRef" in ext and not isinstance(ext["backendRef"], dict):
+                    problems.append(f"{where}.backendRef: must be an object")
+                for name in ("supportedEvents", "forwardHeaders"):
+                    value = ext.get(name)
+                    if value is not None and not isinstance(value, list):
+                        problems.append(f"{where}.{name}: must be a list")
+                if ext.get("metadata") is not None and not isinstance(ext["metadata"], dict):
+                    problems.append(f"{where}.metadata: must be an object")
+    if not problems:
+        return None
+    return Failure(ACCEPTED, "Invalid", f"{key} is malformed: " + "; ".join(problems))
+
+
+def _malformed_verdict(key: ObjectKey, obj: Mapping[str, Any],
+                       failure: Failure) -> ObjectVerdict:
+    """Fail a malformed object on every Gateway its targetRefs name (if they can be read)."""
+    spec = obj.get("spec")
+    targets = spec.get("targetRefs") if isinstance(spec, dict) else None
+    gateways = [(key.namespace, str(ref["name"])) for ref in targets
+                if isinstance(ref, dict) and ref.get("name")] if isinstance(targets, list) else []
+    uid, generation = _identity(key, obj)
+    return ObjectVerdict(key, uid, generation,
+                         tuple(AncestorVerdict(gw, failure) for gw in dict.fromkeys(gateways)),
+                         failure)
+
+
 def _identity(key: ObjectKey, obj: Mapping[str, Any]) -> tuple[str, int]:
     meta = _meta(obj)
     return str(meta.get("uid", "")), int(meta.get("generation") or 1)
@@ -355,8 +431,19 @@ def evaluate(world: World, resolve_image: ImageResolver,
     """
     faults = faults or {}
     verdicts: dict[ObjectKey, ObjectVerdict] = {}
+    malformed: dict[ObjectKey, Failure] = {}
+    for key, obj in list(world.extensions.items()):
+        problem = shape_problem(key, obj)
+        if problem is not None:
+            malformed[key] = problem
+            verdicts[key] = _malformed_verdict(key, obj, faults.get(key) or problem)
+    if malformed:  # the rest of the checks only see well-formed objects
+        world = World(world.gateways, world.gateway_classes, world.services, world.endpoints,
+                      world.endpoint_slices, world.http_routes,
+                      {k: o for k, o in world.extensions.items() if k not in malformed})
 
-    plugin_failures: dict[ObjectKey, Failure | None] = {}
+    plugin_failures: dict[ObjectKey, Failure | None] = {
+        k: f for k, f in malformed.items() if k.kind == WASM}
     for key, obj in world.of_kind(WASM):
         plugin_failures[key] = faults.get(key) or _check_plugin(obj, resolve_image)
 

@@ -48,6 +48,14 @@ class ObjectKey:
                    str(meta.get("name", "")))
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _ns_name(obj: Mapping[str, Any]) -> NsName:
     meta = obj.get("metadata") or {}
     return str(meta.get("namespace") or "default"), str(meta.get("name", ""))
@@ -111,17 +119,17 @@ class World:
         count = 0
         ep = self.endpoints.get((namespace, service))
         if ep is not None:
-            for subset in ep.get("subsets") or []:
-                count += len(subset.get("addresses") or [])
+            for subset in _items(ep.get("subsets")):
+                count += len(_items(_dict(subset).get("addresses")))
         for eps in self.endpoint_slices:
-            meta = eps.get("metadata") or {}
+            meta = _dict(eps.get("metadata"))
             if (meta.get("namespace") or "default") != namespace:
                 continue
-            if (meta.get("labels") or {}).get("kubernetes.io/service-name") != service:
+            if _dict(meta.get("labels")).get("kubernetes.io/service-name") != service:
                 continue
-            for endpoint in eps.get("endpoints") or []:
-                ready = (endpoint.get("conditions") or {}).get("ready")
-                if ready is not False:
+            for endpoint in _items(eps.get("endpoints")):
+                ready = _dict(_dict(endpoint).get("conditions")).get("ready")
+                if isinstance(endpoint, dict) and ready is not False:
                     count += 1
         return count
 
@@ -129,9 +137,9 @@ class World:
         """HTTPRoutes with a parentRef naming the Gateway ``namespace/gateway``."""
         found = []
         for route in self.http_routes:
-            route_ns = (route.get("metadata") or {}).get("namespace") or "default"
-            for parent in (route.get("spec") or {}).get("parentRefs") or []:
-                if parent.get("kind", "Gateway") != "Gateway":
+            route_ns = _dict(route.get("metadata")).get("namespace") or "default"
+            for parent in _items(_dict(route.get("spec")).get("parentRefs")):
+                if not isinstance(parent, dict) or parent.get("kind", "Gateway") != "Gateway":
                     continue
                 if (parent.get("name") == gateway
                         and (parent.get("namespace") or route_ns) == namespace):

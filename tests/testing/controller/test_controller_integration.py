@@ -594,3 +594,18 @@ def test_gke_simulator_runs_this_controller() -> None:
         eventually(programmed)
         assert controller.errors == []
     assert not controller.running
+
+
+def test_malformed_objects_in_the_store_do_not_break_the_controller(sim: Sim) -> None:
+    ready(sim)
+    sim.add(extension())
+    sim.store.create(HTTP_ROUTE, {"metadata": {"name": "weird"},
+                                  "spec": {"parentRefs": ["gw"], "rules": "x"}})
+    sim.store.create(TRAFFIC_EXTENSION, {"metadata": {"name": "bad"},
+                                         "spec": {"targetRefs": [{"name": "gw"}],
+                                                  "extensionChains": {"oops": 1}}})
+    sim.step()
+    sim.step(DELAY)
+    assert sim.controller.errors == []
+    assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "True"
+    assert sim.conditions(TRAFFIC_EXTENSION, "bad")["Accepted"]["reason"] == "Invalid"

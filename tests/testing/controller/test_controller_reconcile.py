@@ -297,3 +297,27 @@ def test_objects_being_deleted_are_ignored() -> None:
     assert TE not in v
     assert only_failure(v[ObjectKey("GCPTrafficExtension", "default", "te2")]).reason == (  # type: ignore[union-attr]
         "NoMatchingTarget")
+
+
+def test_malformed_extension_is_invalid_on_its_targets_and_others_still_reconcile() -> None:
+    bad = extension("bad")
+    bad["spec"]["extensionChains"] = [{"name": "c", "extensions": "not-a-list"}]
+    v = verdicts(*healthy_callout(), bad, extension("te", targets=("gw2",)), gateway("gw2"))
+    failure = only_failure(v[ObjectKey("GCPTrafficExtension", "default", "bad")])
+    assert failure is not None
+    assert (failure.condition, failure.reason) == ("Accepted", "Invalid")
+    assert "spec.extensionChains[0].extensions: must be a list of objects" in failure.message
+    assert v[TE].ok
+
+
+def test_extension_using_a_malformed_plugin_reports_the_plugin_invalid() -> None:
+    bad = plugin()
+    bad["spec"]["versions"][0]["weight"] = "heavy"
+    v = verdicts(gateway(), bad, extension(exts=[wasm_ext()]))
+    plugin_failure = v[WP].failure
+    assert plugin_failure is not None
+    assert plugin_failure.reason == "Invalid"
+    failure = only_failure(v[TE])
+    assert failure is not None
+    assert failure.reason == "InvalidGCPWasmPlugin"
+    assert "spec.versions[0].weight" in failure.message
