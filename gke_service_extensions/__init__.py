@@ -1,6 +1,15 @@
-"""gke-service-extensions: a Python SDK for GKE Gateway Service Extensions."""
+"""gke-service-extensions: a Python SDK for GKE Gateway Service Extensions.
+
+Import what you need from here. The models and errors load with the package; the
+Kubernetes client and the wait functions load on first use (the kubernetes client, tenacity
+and urllib3 stay unimported until then), and the simulator lives in
+:mod:`gke_service_extensions.testing`.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AlreadyExistsError,
@@ -27,15 +36,86 @@ from ._errors import (
     WaitError,
     WaitTimeoutError,
 )
-from .models import GCPRoutingExtension, GCPTrafficExtension, GCPWasmPlugin
+from .models import (
+    DEFAULT_PROFILE,
+    BackendRef,
+    Event,
+    Extension,
+    ExtensionChain,
+    ExtensionSpec,
+    Gateway,
+    GCPRoutingExtension,
+    GCPTrafficExtension,
+    GCPWasmPlugin,
+    LogConfig,
+    MatchCondition,
+    ObjectMeta,
+    OtherKinds,
+    TargetRef,
+    UnknownFields,
+    WasmPluginSpec,
+    WasmPluginVersion,
+    dump_manifests,
+    load_manifests,
+    validate_manifest,
+)
+
+if TYPE_CHECKING:
+    from .kube import (
+        DryRun,
+        ExtensionsClient,
+        PatchType,
+        Propagation,
+    )
+    from .kube._status import GatewayRef, ProgrammingState, WaitMode
+    from .kube._wait import WaitResult
+    from .models._cel import SampleRequest, check_matcher, evaluate_matcher, first_matching_chain
 
 __version__ = "0.1.0.dev0"
 
+# Names loaded on first access: {name: module}.
+_LAZY = {
+    "DryRun": ".kube",
+    "ExtensionsClient": ".kube",
+    "PatchType": ".kube",
+    "Propagation": ".kube",
+    "GatewayRef": ".kube._status",
+    "ProgrammingState": ".kube._status",
+    "WaitMode": ".kube._status",
+    "WaitResult": ".kube._wait",
+    "SampleRequest": ".models._cel",
+    "check_matcher": ".models._cel",
+    "evaluate_matcher": ".models._cel",
+    "first_matching_chain": ".models._cel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
 __all__ = [
+    "DEFAULT_PROFILE",
     "AlreadyExistsError",
     "ApiConnectionError",
     "ApiTimeoutError",
+    "BackendRef",
     "ConflictError",
+    "DryRun",
+    "Event",
+    "Extension",
+    "ExtensionChain",
+    "ExtensionSpec",
+    "ExtensionsClient",
     "FieldCause",
     "ForbiddenError",
     "GCPError",
@@ -43,20 +123,42 @@ __all__ = [
     "GCPTrafficExtension",
     "GCPWasmPlugin",
     "GKEServiceExtensionsError",
+    "Gateway",
+    "GatewayRef",
     "InvalidError",
     "KubernetesError",
+    "LogConfig",
     "ManifestError",
     "ManifestParseError",
     "ManifestValidationError",
+    "MatchCondition",
     "NotFoundError",
     "ObjectDeletedError",
+    "ObjectMeta",
     "ObjectRef",
+    "OtherKinds",
+    "PatchType",
     "Problem",
     "ProgrammingFailed",
+    "ProgrammingState",
+    "Propagation",
+    "SampleRequest",
     "ServerError",
+    "TargetRef",
     "UnauthorizedError",
+    "UnknownFields",
     "UnknownKindError",
     "WaitError",
+    "WaitMode",
+    "WaitResult",
     "WaitTimeoutError",
+    "WasmPluginSpec",
+    "WasmPluginVersion",
     "__version__",
+    "check_matcher",
+    "dump_manifests",
+    "evaluate_matcher",
+    "first_matching_chain",
+    "load_manifests",
+    "validate_manifest",
 ]
