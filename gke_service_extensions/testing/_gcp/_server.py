@@ -223,7 +223,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.track(self.connection, alive=False)
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send(400, GoogleError(400, "invalid Content-Length").body())
+            return
         if length > _MAX_BODY:
             self._send(413, GoogleError(413, "request body too large", "INVALID_ARGUMENT").body())
             return

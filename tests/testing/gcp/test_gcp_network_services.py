@@ -440,3 +440,20 @@ def test_simulator_bug_answers_internal_in_googles_shape(
     monkeypatch.setattr(state, "get", broken)
     with pytest.raises(gexc.InternalServerError, match="boom"):
         dep.get_lb_traffic_extension(name=f"{GLOBAL}/lbTrafficExtensions/ext")
+
+
+def test_operations_list_cancel_and_delete(server: GCPServer, dep: ns.DepServiceClient) -> None:
+    op = dep.create_lb_traffic_extension(
+        parent=GLOBAL, lb_traffic_extension=ns.LbTrafficExtension(), lb_traffic_extension_id="ext")
+    name = op.operation.name
+    listed = requests.get(f"{server.endpoint}/v1/{GLOBAL}/operations", timeout=5).json()
+    assert [o["name"] for o in listed["operations"]] == [name]
+    assert requests.post(f"{server.endpoint}/v1/{name}:cancel", timeout=5).json() == {}
+    assert requests.delete(f"{server.endpoint}/v1/{name}", timeout=5).json() == {}
+    assert requests.get(f"{server.endpoint}/v1/{name}", timeout=5).status_code == 404
+
+
+def test_bad_content_length_is_invalid_argument(server: GCPServer) -> None:
+    resp = requests.post(f"{server.endpoint}/v1/{GLOBAL}/lbTrafficExtensions",
+                         headers={"Content-Length": "-5"}, timeout=5)
+    assert resp.status_code == 400
