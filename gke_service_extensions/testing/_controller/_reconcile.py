@@ -10,7 +10,8 @@ Checks, in order, per ancestor Gateway (SPEC §2-5, §7):
    (Accepted=False ``NoMatchingTarget``);
 2. its GatewayClass supports the kind and each backend kind (Accepted=False ``NotAllowed``);
 3. it is the oldest extension of its kind on that Gateway (Accepted=False ``Conflicted``);
-4. every backend resolves: Service and port exist (ResolvedRefs=False
+4. every celMatcher is a CEL expression GKE accepts (Accepted=False ``InvalidCELExpression``);
+5. every backend resolves: Service and port exist (ResolvedRefs=False
    ``ExtensionServiceNotFound``), the port says ``appProtocol: HTTP2`` (Accepted=False
    ``InvalidExtensionService``), the Service has ready endpoints (ResolvedRefs=False
    ``ExtensionServiceNotFound``), referenced GCPWasmPlugins exist (ResolvedRefs=False
@@ -297,6 +298,27 @@ def _check_service(path: str, namespace: str, name: str, port: Any, world: World
     return None
 
 
+def _check_cel(key: ObjectKey, obj: Mapping[str, Any]) -> Failure | None:
+    """Accepted=False ``InvalidCELExpression`` for a celMatcher GKE could not translate."""
+    for ci, chain in enumerate(_spec(obj).get("extensionChains") or []):
+        match = chain.get("matchCondition") or {}
+        for xi, expr in enumerate(match.get("celExpressions") or []):
+            matcher = expr.get("celMatcher")
+            if matcher is None:
+                continue
+            # Imported here: celpy is slow to import and most objects have no matcher.
+            from ...models._cel import BACKEND_SERVICE_NUM_ENDPOINTS, check_matcher
+
+            extra = frozenset({BACKEND_SERVICE_NUM_ENDPOINTS}) if key.kind == TRAFFIC else (
+                frozenset())
+            problems = check_matcher(matcher, extra)
+            if problems:
+                return Failure(ACCEPTED, "InvalidCELExpression",
+                               f"spec.extensionChains[{ci}].matchCondition.celExpressions"
+                               f"[{xi}].celMatcher: {problems[0]}")
+    return None
+
+
 def _check_refs(key: ObjectKey, obj: Mapping[str, Any], world: World,
                 plugin_failures: Mapping[ObjectKey, Failure | None]) -> Failure | None:
     for ci, chain in enumerate(_spec(obj).get("extensionChains") or []):
@@ -471,7 +493,8 @@ def evaluate(world: World, resolve_image: ImageResolver,
     for kind in (TRAFFIC, ROUTING):
         for key, obj in world.of_kind(kind):
             uid, generation = _identity(key, obj)
-            refs_failure = _check_refs(key, obj, world, plugin_failures)
+            refs_failure = _check_cel(key, obj) or _check_refs(key, obj, world,
+                                                               plugin_failures)
             fault = faults.get(key)
             ancestors = []
             for gw_key, failure, profile in attached[key]:

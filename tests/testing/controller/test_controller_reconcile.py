@@ -321,3 +321,18 @@ def test_extension_using_a_malformed_plugin_reports_the_plugin_invalid() -> None
     assert failure is not None
     assert failure.reason == "InvalidGCPWasmPlugin"
     assert "spec.versions[0].weight" in failure.message
+
+
+def test_cel_matcher_gke_cannot_translate_is_invalid_cel_expression() -> None:
+    failure = only_failure(verdicts(*healthy_callout(),
+                                    extension(cel=['request.path == "/a"',
+                                                   "has(request.path)"]))[TE])
+    assert failure is not None
+    assert (failure.condition, failure.reason) == ("Accepted", "InvalidCELExpression")
+    assert failure.message.startswith(
+        "spec.extensionChains[0].matchCondition.celExpressions[1].celMatcher: has()")
+
+
+def test_valid_cel_matchers_pass() -> None:
+    assert verdicts(*healthy_callout(),
+                    extension(cel=['request.path.startsWith("/api")']))[TE].ok
