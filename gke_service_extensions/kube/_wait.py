@@ -74,6 +74,7 @@ __all__ = [
     "wait_all_programmed",
     "wait_for_gateway_binding",
     "wait_until_programmed",
+    "wait_with_kubeconfig",
 ]
 
 DEFAULT_TIMEOUT = 300.0
@@ -524,6 +525,26 @@ async def async_wait_until_programmed(
     except asyncio.CancelledError:
         canceller.cancel()
         raise
+
+
+def wait_with_kubeconfig(
+    obj_or_ref: ObjOrRef,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    **kwargs: Any,
+) -> WaitResult:
+    """Module-level convenience: connect with a kubeconfig, wait, disconnect.
+
+    ``kubeconfig`` defaults to ``$KUBECONFIG`` or ``~/.kube/config``; ``namespace`` is the
+    default namespace for refs without one. Other keyword arguments are those of
+    :func:`wait_until_programmed`.
+    """
+    from ._client import ExtensionsClient
+
+    with ExtensionsClient.from_kubeconfig(kubeconfig, context, namespace=namespace) as client:
+        return wait_until_programmed(client, obj_or_ref, **kwargs)
 
 
 def _wait(

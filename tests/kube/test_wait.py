@@ -507,22 +507,25 @@ def test_async_wait_returns_the_result(env: Env) -> None:
 
 def test_cancelling_the_async_wait_stops_its_watch(env: Env) -> None:
     env.create("ext")
+    before = set(_wait_threads())
 
     async def main() -> None:
         task = asyncio.create_task(async_wait_until_programmed(
             env.client, ("GCPTrafficExtension", "ext", "default"), timeout=60))
         await asyncio.sleep(0.3)
-        assert _wait_threads()
+        assert set(_wait_threads()) - before  # the watch is running
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(main())  # asyncio.run waits for the worker thread to return
+    started = time.monotonic()
+    asyncio.run(main())  # asyncio.run waits for the worker thread to return...
+    assert time.monotonic() - started < 30  # ...which it did long before its 60 s timeout
     for _ in range(50):
-        if not _wait_threads():
+        if not set(_wait_threads()) - before:
             break
         time.sleep(0.05)
-    assert not _wait_threads()
+    assert not set(_wait_threads()) - before
 
 
 # --------------------------------------------------------------------------- gateway binding

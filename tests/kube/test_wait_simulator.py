@@ -19,7 +19,7 @@ from gke_service_extensions import (
 )
 from gke_service_extensions.kube import ExtensionsClient
 from gke_service_extensions.kube._status import AncestorState, Freshness, GatewayRef, Outcome
-from gke_service_extensions.kube._wait import wait_for_gateway_binding
+from gke_service_extensions.kube._wait import wait_for_gateway_binding, wait_with_kubeconfig
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._controller import ControllerSettings
 
@@ -218,3 +218,10 @@ def test_wasm_plugin_without_explicit_gateways_waits_for_its_ancestors(
     later(0.3, attach)  # until something references it, the plugin has no ancestor
     result = client.wait_until_programmed(("GCPWasmPlugin", "plugin", "default"), timeout=20)
     assert [a.ancestor for a in result.ancestors] == [GatewayRef("gw", "default")]
+
+
+def test_module_level_wait_with_kubeconfig(client: ExtensionsClient, sim: GKESimulator) -> None:
+    client.create(traffic_ext("ext"))
+    result = wait_with_kubeconfig(("GCPTrafficExtension", "ext", None),
+                                  kubeconfig=str(sim.kubeconfig_path), timeout=15)
+    assert result.state.outcome is Outcome.PROGRAMMED
