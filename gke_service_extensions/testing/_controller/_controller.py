@@ -139,7 +139,8 @@ class GatewayController:
     no Google Cloud side, nothing is programmed there and every image counts as found).
     ``clock`` (epoch seconds) drives programming delays and timestamps; inject a fake one
     to step :meth:`reconcile_once` by hand. ``resync_period`` bounds how long a change
-    the store does not announce (an image registered in ``gcp_state``) waits to be seen.
+    the store does not announce (an image registered in ``gcp_state``) waits to be seen;
+    the periodic resync runs only while some object is failing (:meth:`kick` forces one).
     """
 
     def __init__(self, store: Store, gcp_state: GCPStateLike | None,
@@ -168,6 +169,7 @@ class GatewayController:
         self._outcomes: dict[tuple[ObjectKey, NsName | None], tuple[Any, ...]] = {}
         self._event_names: dict[tuple[str, str, str, str], tuple[str, str]] = {}
         self._next_deadline: float | None = None
+        self._failing = False
         self.errors: list[BaseException] = []
         """Exceptions raised inside reconcile passes (also logged); empty when healthy."""
 
@@ -280,10 +282,11 @@ class GatewayController:
                     due = self._next_deadline is not None and now >= self._next_deadline
                     if (self._dirty or due) and not self._paused:
                         break
-                    timeout = self._resync
+                    timeout = self._resync if self._failing else None
                     if self._next_deadline is not None and not self._paused:
-                        timeout = min(timeout, max(0.0, self._next_deadline - now))
-                    if not self._cv.wait(timeout) and not self._paused:
+                        wait = max(0.0, self._next_deadline - now)
+                        timeout = wait if timeout is None else min(timeout, wait)
+                    if not self._cv.wait(timeout) and not self._paused and self._failing:
                         self._dirty = True  # periodic resync
                 if self._stopping:
                     return
@@ -316,6 +319,9 @@ class GatewayController:
             self._apply_gcp()
             self._write_gateways(world, verdicts, now)
             self._next_deadline = min(deadlines) if deadlines else None
+            # Only failures can be cured by what the store does not announce (an image
+            # registered in the GCP state): resync periodically only while one exists.
+            self._failing = any(not v.ok for v in verdicts.values())
             return self._next_deadline
 
     @property
@@ -605,7 +611,7 @@ class GatewayController:
 
     # ------------------------------------------------------------------ gateways
 
-    def _gateway_annotations(self, world: World, gw: NsName,
+    def _gateway_annotations(self, records: list[tuple[ObjectKey, _Record]],
                              lb: _gcp_model.GatewayResources,
                              verdicts: Mapping[ObjectKey, ObjectVerdict]) -> dict[str, str]:
         project = self._project
@@ -614,9 +620,7 @@ class GatewayController:
         plugins: list[str] = []
         versions: list[str] = []
         backends = list(lb.backend_services)
-        for (key, rgw), record in sorted(self._ext_records.items()):
-            if rgw != gw:
-                continue
+        for key, record in records:
             res = record.resource
             (traffic if key.kind == TRAFFIC else route).append("/" + res.path(project))
             for chain in res.body.get("extensionChains") or []:
@@ -650,13 +654,16 @@ class GatewayController:
                         now: float) -> None:
         project = self._project
         stamp = _rfc3339(now)
+        by_gateway: dict[NsName, list[tuple[ObjectKey, _Record]]] = {}
+        for (key, gw), record in sorted(self._ext_records.items()):
+            by_gateway.setdefault(gw, []).append((key, record))
         for gw, gateway in sorted(world.gateways.items()):
             profile, _why = gateway_profile(world, gateway)
             if profile is None:
                 continue  # not a GKE class: another controller's Gateway
             lb = _gcp_model.gateway_resources(self.settings, project, world, gw, gateway,
                                               profile)
-            wanted = self._gateway_annotations(world, gw, lb, verdicts)
+            wanted = self._gateway_annotations(by_gateway.get(gw, []), lb, verdicts)
             self._update_gateway(gw, gateway, wanted, lb, stamp)
 
     def _update_gateway(self, gw: NsName, gateway: dict[str, Any], wanted: Mapping[str, str],

@@ -9,6 +9,7 @@ GCPWasmPlugin version names and whose ``mainVersionId`` is the version with non-
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -44,6 +45,7 @@ _BODY_MODES = {"Streamed": "BODY_SEND_MODE_STREAMED",
                "FullDuplexStreamed": "BODY_SEND_MODE_FULL_DUPLEX_STREAMED"}
 
 
+@functools.lru_cache(maxsize=8192)
 def _hash(text: str, length: int) -> str:
     n = int(hashlib.sha256(text.encode()).hexdigest(), 16)
     out = []

@@ -609,3 +609,28 @@ def test_malformed_objects_in_the_store_do_not_break_the_controller(sim: Sim) ->
     assert sim.controller.errors == []
     assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "True"
     assert sim.conditions(TRAFFIC_EXTENSION, "bad")["Accepted"]["reason"] == "Invalid"
+
+
+def test_running_controller_resyncs_while_failing_and_sees_a_new_image() -> None:
+    import time
+
+    store = ObjectStore()
+    gcp = GCPState("sim-project", "123456789012")
+    controller = GatewayController(store, gcp, ControllerSettings(programming_delay=0.01),
+                                   clock=time.time, resync_period=0.02)
+    sim = Sim(store, gcp, FakeClock(), controller)
+    with controller:
+        sim.add(gateway(), plugin(), extension(exts=[wasm_ext()]))
+
+        def failing() -> None:
+            assert sim.conditions(WASM_PLUGIN, "wp")["Accepted"]["reason"] == (
+                "InvalidGCPWasmPlugin")
+
+        eventually(failing)
+        gcp.register_image(IMAGE)  # the store does not announce this; the resync sees it
+
+        def programmed() -> None:
+            assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "True"
+
+        eventually(programmed)
+    assert controller.errors == []
