@@ -15,13 +15,12 @@ from __future__ import annotations
 import builtins
 import copy
 import enum
-import importlib
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .._errors import (
@@ -53,6 +52,9 @@ __all__ = [
     "Propagation",
     "RequestTimeout",
 ]
+
+if TYPE_CHECKING:
+    from ._wait import WaitResult
 
 _log = logging.getLogger("gke_service_extensions.kube")
 
@@ -507,18 +509,24 @@ class ExtensionsClient:
 
     # ------------------------------------------------------------------ waiting (delegated)
 
-    def wait_until_programmed(self, obj_or_ref: Any, **kw: Any) -> Any:
+    def wait_until_programmed(self, obj_or_ref: Any, **kw: Any) -> WaitResult:
         """Wait until GKE reports the object programmed on its Gateways.
 
-        See ``gke_service_extensions.kube._wait.wait_until_programmed`` for the options.
+        Delegates to :func:`gke_service_extensions.kube._wait.wait_until_programmed` (see it
+        for ``timeout``, ``gateways``, ``mode``, ``on_change``...).
         """
-        wait = importlib.import_module("gke_service_extensions.kube._wait")
-        return wait.wait_until_programmed(self, obj_or_ref, **kw)
+        from ._wait import wait_until_programmed
 
-    def wait_all_programmed(self, objs: Any, **kw: Any) -> Any:
-        """Wait until every object in ``objs`` is programmed (see ``_wait``)."""
-        wait = importlib.import_module("gke_service_extensions.kube._wait")
-        return wait.wait_all_programmed(self, objs, **kw)
+        return wait_until_programmed(self, obj_or_ref, **kw)
+
+    def wait_all_programmed(self, objs: Sequence[Any], **kw: Any) -> builtins.list[WaitResult]:
+        """Wait until every object in ``objs`` is programmed (one watch per kind/namespace).
+
+        Delegates to :func:`gke_service_extensions.kube._wait.wait_all_programmed`.
+        """
+        from ._wait import wait_all_programmed
+
+        return wait_all_programmed(self, objs, **kw)
 
     # ------------------------------------------------------------------ internals
 

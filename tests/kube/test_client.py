@@ -488,7 +488,9 @@ def test_events_written_by_the_simulated_controller(gke_simulator: GKESimulator)
     with ExtensionsClient(gke_simulator.api_client()) as c:
         obj = c.create(ext())
         c.wait_until_programmed(obj, timeout=30)
+        [result] = c.wait_all_programmed([obj], timeout=30)
         events = c.events(obj)
+    assert result is not None
     assert events, "the controller reports what it did"
     times = [e.last_seen for e in events if e.last_seen]
     assert times == sorted(times)
