@@ -39,20 +39,23 @@ def sim() -> Iterator[GKESimulator]:
         yield s
 
 
+# The kubernetes 37 client is only partly typed: tests hold its objects as Any.
+
+
 @pytest.fixture
-def api(sim: GKESimulator) -> Iterator[client.ApiClient]:
-    api_client = sim.api_client()
+def api(sim: GKESimulator) -> Iterator[Any]:
+    api_client: Any = sim.api_client()
     yield api_client
     api_client.close()
 
 
 @pytest.fixture
-def custom(api: client.ApiClient) -> client.CustomObjectsApi:
+def custom(api: Any) -> Any:
     return client.CustomObjectsApi(api)
 
 
 @pytest.fixture
-def core(api: client.ApiClient) -> client.CoreV1Api:
+def core(api: Any) -> Any:
     return client.CoreV1Api(api)
 
 

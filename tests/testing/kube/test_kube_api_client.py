@@ -17,25 +17,25 @@ from gke_service_extensions import Problem
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._kube._resources import EVENT
 
-from .conftest import GROUP, PLURAL, VERSION
-
+GROUP, VERSION, PLURAL = "networking.gke.io", "v1", "gcptrafficextensions"
+Watch: Any = watch.Watch  # untyped in kubernetes 37
 Factory = Callable[..., dict[str, Any]]
 
 
-def _create(custom: client.CustomObjectsApi, body: dict[str, Any], **kw: Any) -> dict[str, Any]:
+def _create(custom: Any, body: dict[str, Any], **kw: Any) -> dict[str, Any]:
     result: dict[str, Any] = custom.create_namespaced_custom_object(
         GROUP, VERSION, "default", PLURAL, body, **kw)
     return result
 
 
-def _get(custom: client.CustomObjectsApi, name: str = "my-ext") -> dict[str, Any]:
+def _get(custom: Any, name: str = "my-ext") -> dict[str, Any]:
     result: dict[str, Any] = custom.get_namespaced_custom_object(
         GROUP, VERSION, "default", PLURAL, name)
     return result
 
 
 def _error(exc_info: pytest.ExceptionInfo[client.ApiException]) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(exc_info.value.body)
+    body: dict[str, Any] = json.loads(exc_info.value.body or "{}")
     return body
 
 
@@ -54,7 +54,7 @@ def _raw(sim: GKESimulator, method: str, path: str, body: bytes | None = None,
 # ---------------------------------------------------------------------- CRUD
 
 
-def test_create_get_list_replace_delete(custom: client.CustomObjectsApi,
+def test_create_get_list_replace_delete(custom: Any,
                                         traffic_extension: Factory) -> None:
     created = _create(custom, traffic_extension())
     assert created["metadata"]["generation"] == 1
@@ -71,7 +71,7 @@ def test_create_get_list_replace_delete(custom: client.CustomObjectsApi,
     assert custom.list_namespaced_custom_object(GROUP, VERSION, "default", PLURAL)["items"] == []
 
 
-def test_not_found_has_the_real_status_shape(custom: client.CustomObjectsApi) -> None:
+def test_not_found_has_the_real_status_shape(custom: Any) -> None:
     with pytest.raises(client.ApiException) as err:
         _get(custom, "missing")
     assert err.value.status == 404
@@ -84,7 +84,7 @@ def test_not_found_has_the_real_status_shape(custom: client.CustomObjectsApi) ->
         "code": 404}
 
 
-def test_create_existing_is_409_already_exists(custom: client.CustomObjectsApi,
+def test_create_existing_is_409_already_exists(custom: Any,
                                                traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     with pytest.raises(client.ApiException) as err:
@@ -95,7 +95,7 @@ def test_create_existing_is_409_already_exists(custom: client.CustomObjectsApi,
 
 
 def test_replace_with_stale_resource_version_is_409_conflict(
-        custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        custom: Any, traffic_extension: Factory) -> None:
     stale = _create(custom, traffic_extension())
     custom.patch_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "my-ext",
                                           {"metadata": {"labels": {"a": "b"}}})
@@ -110,7 +110,7 @@ def test_replace_with_stale_resource_version_is_409_conflict(
         "and try again")
 
 
-def test_merge_and_json_patch(custom: client.CustomObjectsApi,
+def test_merge_and_json_patch(custom: Any,
                               traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     merged = custom.patch_namespaced_custom_object(
@@ -126,7 +126,7 @@ def test_merge_and_json_patch(custom: client.CustomObjectsApi,
     assert patched["metadata"]["generation"] == 2
 
 
-def test_patch_with_failing_json_patch_test_is_422(custom: client.CustomObjectsApi,
+def test_patch_with_failing_json_patch_test_is_422(custom: Any,
                                                    traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     with pytest.raises(client.ApiException) as err:
@@ -137,7 +137,7 @@ def test_patch_with_failing_json_patch_test_is_422(custom: client.CustomObjectsA
     assert err.value.status == 422
 
 
-def test_labels_only_change_keeps_generation(custom: client.CustomObjectsApi,
+def test_labels_only_change_keeps_generation(custom: Any,
                                              traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     patched = custom.patch_namespaced_custom_object(
@@ -149,7 +149,7 @@ def test_labels_only_change_keeps_generation(custom: client.CustomObjectsApi,
 
 
 def test_status_subresource_is_separate_from_the_main_resource(
-        custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        custom: Any, traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     status = {"ancestors": [{
         "ancestorRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"},
@@ -168,7 +168,7 @@ def test_status_subresource_is_separate_from_the_main_resource(
     assert main["status"] == status
 
 
-def test_create_ignores_status(custom: client.CustomObjectsApi,
+def test_create_ignores_status(custom: Any,
                                traffic_extension: Factory) -> None:
     body = traffic_extension()
     body["status"] = {"ancestors": [{"ancestorRef": {"name": "gw"}}]}
@@ -179,7 +179,7 @@ def test_create_ignores_status(custom: client.CustomObjectsApi,
 
 
 def test_dry_run_stores_nothing_and_emits_no_event(
-        sim: GKESimulator, custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        sim: GKESimulator, custom: Any, traffic_extension: Factory) -> None:
     events: list[str] = []
     sim.store.subscribe(lambda e: events.append(e.type))
     answered = _create(custom, traffic_extension(), dry_run="All")
@@ -197,7 +197,7 @@ def test_dry_run_stores_nothing_and_emits_no_event(
     assert events == []
 
 
-def test_invalid_dry_run_value_is_400(custom: client.CustomObjectsApi,
+def test_invalid_dry_run_value_is_400(custom: Any,
                                       traffic_extension: Factory) -> None:
     with pytest.raises(client.ApiException) as err:
         _create(custom, traffic_extension(), dry_run="Some")
@@ -207,7 +207,7 @@ def test_invalid_dry_run_value_is_400(custom: client.CustomObjectsApi,
 # ---------------------------------------------------------------------- selectors, paging
 
 
-def test_label_and_field_selectors(custom: client.CustomObjectsApi,
+def test_label_and_field_selectors(custom: Any,
                                    traffic_extension: Factory) -> None:
     _create(custom, traffic_extension("a", labels={"tier": "edge", "env": "prod"}))
     _create(custom, traffic_extension("b", labels={"tier": "edge"}))
@@ -226,7 +226,7 @@ def test_label_and_field_selectors(custom: client.CustomObjectsApi,
     assert names(field_selector="metadata.name!=b") == ["a", "c"]
 
 
-def test_bad_selector_is_400(custom: client.CustomObjectsApi) -> None:
+def test_bad_selector_is_400(custom: Any) -> None:
     with pytest.raises(client.ApiException) as err:
         custom.list_namespaced_custom_object(GROUP, VERSION, "default", PLURAL,
                                              field_selector="spec.foo=bar")
@@ -234,7 +234,7 @@ def test_bad_selector_is_400(custom: client.CustomObjectsApi) -> None:
     assert "field label not supported" in _error(err)["message"]
 
 
-def test_pagination_with_limit_and_continue(custom: client.CustomObjectsApi,
+def test_pagination_with_limit_and_continue(custom: Any,
                                             traffic_extension: Factory) -> None:
     for i in range(5):
         _create(custom, traffic_extension(f"ext-{i}"))
@@ -255,8 +255,8 @@ def test_pagination_with_limit_and_continue(custom: client.CustomObjectsApi,
     assert pages == 3
 
 
-def test_list_across_namespaces(sim: GKESimulator, custom: client.CustomObjectsApi,
-                                core: client.CoreV1Api, traffic_extension: Factory) -> None:
+def test_list_across_namespaces(sim: GKESimulator, custom: Any,
+                                core: Any, traffic_extension: Factory) -> None:
     core.create_namespace({"metadata": {"name": "team"}})
     _create(custom, traffic_extension("a"))
     custom.create_namespaced_custom_object(GROUP, VERSION, "team", PLURAL,
@@ -265,7 +265,7 @@ def test_list_across_namespaces(sim: GKESimulator, custom: client.CustomObjectsA
     assert sorted(o["metadata"]["namespace"] for o in everywhere) == ["default", "team"]
 
 
-def test_create_in_unknown_namespace_is_404(custom: client.CustomObjectsApi,
+def test_create_in_unknown_namespace_is_404(custom: Any,
                                             traffic_extension: Factory) -> None:
     with pytest.raises(client.ApiException) as err:
         custom.create_namespaced_custom_object(GROUP, VERSION, "ghost", PLURAL,
@@ -276,9 +276,9 @@ def test_create_in_unknown_namespace_is_404(custom: client.CustomObjectsApi,
 # ---------------------------------------------------------------------- watch
 
 
-def _watch(custom: client.CustomObjectsApi, count: int, **kw: Any) -> list[dict[str, Any]]:
+def _watch(custom: Any, count: int, **kw: Any) -> list[dict[str, Any]]:
     """The first ``count`` events of a watch (the server-side timeout is only a safety)."""
-    w = watch.Watch()
+    w = Watch()
     events = []
     for event in w.stream(custom.list_namespaced_custom_object, GROUP, VERSION, "default",
                           PLURAL, timeout_seconds=10, **kw):
@@ -289,7 +289,7 @@ def _watch(custom: client.CustomObjectsApi, count: int, **kw: Any) -> list[dict[
 
 
 def test_watch_without_resource_version_starts_with_added_for_existing(
-        custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        custom: Any, traffic_extension: Factory) -> None:
     _create(custom, traffic_extension("a"))
     _create(custom, traffic_extension("b"))
     events = _watch(custom, 2)
@@ -297,7 +297,7 @@ def test_watch_without_resource_version_starts_with_added_for_existing(
         ("ADDED", "a"), ("ADDED", "b")]
 
 
-def test_watch_resumes_from_a_resource_version(custom: client.CustomObjectsApi,
+def test_watch_resumes_from_a_resource_version(custom: Any,
                                                traffic_extension: Factory) -> None:
     first = _create(custom, traffic_extension("a"))
     _create(custom, traffic_extension("b"))
@@ -307,12 +307,12 @@ def test_watch_resumes_from_a_resource_version(custom: client.CustomObjectsApi,
         ("ADDED", "b"), ("DELETED", "a")]
 
 
-def test_watch_streams_live_events(custom: client.CustomObjectsApi,
+def test_watch_streams_live_events(custom: Any,
                                    traffic_extension: Factory) -> None:
     rv = custom.list_namespaced_custom_object(GROUP, VERSION, "default",
                                               PLURAL)["metadata"]["resourceVersion"]
     got: list[str] = []
-    w = watch.Watch()
+    w = Watch()
 
     def writer() -> None:
         time.sleep(0.05)
@@ -329,7 +329,7 @@ def test_watch_streams_live_events(custom: client.CustomObjectsApi,
 
 
 def test_watch_sends_bookmarks_with_the_current_resource_version(
-        custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        custom: Any, traffic_extension: Factory) -> None:
     created = _create(custom, traffic_extension())
     events = _watch(custom, 2, resource_version=created["metadata"]["resourceVersion"],
                     allow_watch_bookmarks=True)
@@ -339,11 +339,11 @@ def test_watch_sends_bookmarks_with_the_current_resource_version(
 
 
 def test_watch_from_a_too_old_resource_version_gets_410(
-        sim: GKESimulator, custom: client.CustomObjectsApi) -> None:
+        sim: GKESimulator, custom: Any) -> None:
     # history_window=50 in the fixture: push the first RV out of the window
     for i in range(60):
         sim.store.create(EVENT, {"metadata": {"name": f"ev{i}"}})
-    w = watch.Watch()
+    w = Watch()
     with pytest.raises(client.ApiException) as err:
         list(w.stream(custom.list_namespaced_custom_object, GROUP, VERSION, "default", PLURAL,
                       resource_version="1", timeout_seconds=1))
@@ -369,7 +369,7 @@ def test_watch_error_event_has_expired_status(sim: GKESimulator) -> None:
 # ---------------------------------------------------------------------- deletion
 
 
-def test_finalizers_delay_deletion(custom: client.CustomObjectsApi,
+def test_finalizers_delay_deletion(custom: Any,
                                    traffic_extension: Factory) -> None:
     _create(custom, traffic_extension(finalizers=["example.com/keep"]))
     custom.delete_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "my-ext",
@@ -384,7 +384,7 @@ def test_finalizers_delay_deletion(custom: client.CustomObjectsApi,
 
 
 def test_delete_precondition_mismatch_is_409(sim: GKESimulator,
-                                             custom: client.CustomObjectsApi,
+                                             custom: Any,
                                              traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     status, body = _raw(sim, "DELETE",
@@ -398,7 +398,7 @@ def test_delete_precondition_mismatch_is_409(sim: GKESimulator,
 # ---------------------------------------------------------------------- server-side apply
 
 
-def _apply(custom: client.CustomObjectsApi, body: dict[str, Any], manager: str,
+def _apply(custom: Any, body: dict[str, Any], manager: str,
            force: bool | None = None) -> dict[str, Any]:
     result: dict[str, Any] = custom.patch_namespaced_custom_object(
         GROUP, VERSION, "default", PLURAL, body["metadata"]["name"], body,
@@ -407,7 +407,7 @@ def _apply(custom: client.CustomObjectsApi, body: dict[str, Any], manager: str,
 
 
 def test_apply_to_a_missing_object_creates_it_with_201(sim: GKESimulator,
-                                                       custom: client.CustomObjectsApi,
+                                                       custom: Any,
                                                        traffic_extension: Factory) -> None:
     resp = custom.patch_namespaced_custom_object_with_http_info(
         GROUP, VERSION, "default", PLURAL, "my-ext", traffic_extension(), field_manager="me",
@@ -418,7 +418,7 @@ def test_apply_to_a_missing_object_creates_it_with_201(sim: GKESimulator,
 
 
 def test_apply_creates_then_conflicts_for_another_manager_then_force_wins(
-        custom: client.CustomObjectsApi, traffic_extension: Factory) -> None:
+        custom: Any, traffic_extension: Factory) -> None:
     _apply(custom, traffic_extension(), "alice")
     created = _get(custom)
     assert created["metadata"]["managedFields"][0]["manager"] == "alice"
@@ -464,7 +464,7 @@ spec: {gatewayClassName: gke-l7-rilb, listeners: [{name: http, protocol: HTTP, p
 # ---------------------------------------------------------------------- validation
 
 
-def test_invalid_object_is_422_with_field_causes(custom: client.CustomObjectsApi,
+def test_invalid_object_is_422_with_field_causes(custom: Any,
                                                  traffic_extension: Factory) -> None:
     bad = traffic_extension()
     bad["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "99s"
@@ -486,7 +486,7 @@ def test_validator_seam_is_used_for_create_update_and_patch(traffic_extension: F
         return [Problem("metadata.labels.bad", "must not be set")] if "bad" in labels else []
 
     with GKESimulator(gcp=False, controller=False, validator=reject_label) as sim:
-        api = sim.api_client()
+        api: Any = sim.api_client()
         custom = client.CustomObjectsApi(api)
         _create(custom, traffic_extension())
         with pytest.raises(client.ApiException) as err:
@@ -504,7 +504,7 @@ def test_validator_seam_is_used_for_create_update_and_patch(traffic_extension: F
 # ---------------------------------------------------------------------- malformed requests
 
 
-def test_unsupported_patch_type_is_415(sim: GKESimulator, custom: client.CustomObjectsApi,
+def test_unsupported_patch_type_is_415(sim: GKESimulator, custom: Any,
                                        traffic_extension: Factory) -> None:
     _create(custom, traffic_extension())
     status, body = _raw(sim, "PATCH", "/apis/networking.gke.io/v1/namespaces/default/"
@@ -559,7 +559,7 @@ def test_discovery_lists_the_served_kinds_and_status_subresources(sim: GKESimula
     assert (version["major"], version["minor"]) == ("1", "32")
 
 
-def test_events_can_be_selected_by_involved_object(core: client.CoreV1Api) -> None:
+def test_events_can_be_selected_by_involved_object(core: Any) -> None:
     for name in ("a", "b"):
         core.create_namespaced_event("default", {
             "metadata": {"name": f"{name}.1"}, "involvedObject": {"name": name, "uid": "u"},
@@ -571,7 +571,7 @@ def test_events_can_be_selected_by_involved_object(core: client.CoreV1Api) -> No
     assert [e.metadata.name for e in events.items] == ["b.1"]
 
 
-def test_core_service_strategic_merge_patch(core: client.CoreV1Api) -> None:
+def test_core_service_strategic_merge_patch(core: Any) -> None:
     core.create_namespaced_service("default", {
         "metadata": {"name": "svc"},
         "spec": {"ports": [{"name": "grpc", "port": 443}], "selector": {"app": "x"}}})

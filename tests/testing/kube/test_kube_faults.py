@@ -13,8 +13,8 @@ from kubernetes import client, watch
 
 from gke_service_extensions.testing import Faults, KubeAPIServer, ObjectStore
 
-from .conftest import GROUP, PLURAL, VERSION
-
+GROUP, VERSION, PLURAL = "networking.gke.io", "v1", "gcptrafficextensions"
+Watch: Any = watch.Watch  # untyped in kubernetes 37
 _PATH = "/apis/networking.gke.io/v1/namespaces/default/gcptrafficextensions"
 
 
@@ -124,9 +124,9 @@ def test_expire_next_watch_sends_a_410_error_event_once(server: _Server) -> None
 
 def test_close_watches_after_ends_streams_early(server: _Server) -> None:
     server.faults.close_watches_after(0.05, resource="gcptrafficextensions")
-    api = client.ApiClient(client.Configuration(host=server.api.url))
+    api: Any = client.ApiClient(client.Configuration(host=server.api.url))
     custom = client.CustomObjectsApi(api)
-    w = watch.Watch()
+    w = Watch()
     # the server-side timeout is long and the client read timeout short: only the fault
     # can end this stream without an error
     events = list(w.stream(custom.list_namespaced_custom_object, GROUP, VERSION, "default",
@@ -139,9 +139,9 @@ def test_close_watches_after_ends_streams_early(server: _Server) -> None:
 def test_close_watches_after_none_stops_closing(server: _Server) -> None:
     server.faults.close_watches_after(0.05)
     server.faults.close_watches_after(None)
-    api = client.ApiClient(client.Configuration(host=server.api.url))
+    api: Any = client.ApiClient(client.Configuration(host=server.api.url))
     custom = client.CustomObjectsApi(api)
-    w = watch.Watch()
+    w = Watch()
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
         list(w.stream(custom.list_namespaced_custom_object, GROUP, VERSION, "default",
                       PLURAL, timeout_seconds=60, _request_timeout=0.3))
@@ -150,10 +150,10 @@ def test_close_watches_after_none_stops_closing(server: _Server) -> None:
 
 def test_faulted_request_reaches_the_official_client_as_api_exception(server: _Server) -> None:
     server.faults.fail(500, times=1, message="etcd is on fire")
-    api = client.ApiClient(client.Configuration(host=server.api.url))
+    api: Any = client.ApiClient(client.Configuration(host=server.api.url))
     with pytest.raises(client.ApiException) as err:
         client.CustomObjectsApi(api).list_namespaced_custom_object(GROUP, VERSION, "default",
                                                                    PLURAL)
     api.close()
     assert err.value.status == 500
-    assert json.loads(err.value.body)["message"] == "etcd is on fire"
+    assert json.loads(err.value.body or "{}")["message"] == "etcd is on fire"

@@ -1,0 +1,53 @@
+"""Run the GKE simulator in the foreground: ``python -m gke_service_extensions.testing``.
+
+Prints the kubeconfig path and the endpoints, then serves until Ctrl-C (or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from ._simulator import GKESimulator
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start a simulator, print how to reach it, wait for Ctrl-C; the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m gke_service_extensions.testing",
+                                     description="Run a local GKE simulator.")
+    parser.add_argument("--project-id", default="sim-project")
+    parser.add_argument("--no-controller", action="store_true",
+                        help="do not run the simulated gateway controller")
+    parser.add_argument("--no-gcp", action="store_true",
+                        help="do not run the simulated Google Cloud APIs")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
+                      gcp=not args.no_gcp) as sim:
+        print(f"kubeconfig:      {sim.kubeconfig_path}")
+        print(f"Kubernetes API:  {sim.kube_url}")
+        if sim.gcp_endpoint:
+            print(f"Google Cloud:    {sim.gcp_endpoint} (project {sim.project_id}, "
+                  f"number {sim.project_number})")
+        print(f"try:             kubectl --kubeconfig {sim.kubeconfig_path} get gatewayclasses")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

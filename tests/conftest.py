@@ -1,0 +1,27 @@
+"""Suite-wide test configuration.
+
+The ``gke_simulator`` / ``gke_simulator_session`` fixtures come from the package's own
+pytest plugin (``gke_service_extensions.testing.pytest_plugin``, an entry point). Here:
+tests marked ``kubectl`` / ``gcloud`` are skipped when the binary is missing, and tests
+marked ``gke`` unless ``GKE_SE_TEST_KUBECONFIG`` names a real cluster's kubeconfig.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = {name: pytest.mark.skip(reason=f"{name} is not installed")
+               for name in ("kubectl", "gcloud") if shutil.which(name) is None}
+    no_cluster = pytest.mark.skip(reason="set GKE_SE_TEST_KUBECONFIG to run against real GKE")
+    for item in items:
+        for name, skip in missing.items():
+            if item.get_closest_marker(name) is not None:
+                item.add_marker(skip)
+        if item.get_closest_marker("gke") is not None and not os.environ.get(
+                "GKE_SE_TEST_KUBECONFIG"):
+            item.add_marker(no_cluster)
