@@ -235,11 +235,18 @@ def _request_timeout(client: WaitClient) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _Update:
-    """An object's new state (``None``: absent/deleted); ``listed`` if from a (re-)list."""
+    """An object's new state; ``None``: absent or deleted."""
 
     key: tuple[ResourceInfo, str, str]
     obj: dict[str, Any] | None
-    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What a (re-)list found for every watched name, and the list's resourceVersion."""
+
+    updates: tuple[_Update, ...]
+    resource_version: str
 
 
 class _Cancelled(Exception):
@@ -297,7 +304,7 @@ class _Informer:
             self._out.put(listed)
             started = time.monotonic()
             try:
-                self._watch(listed[-1])
+                self._watch(listed.resource_version)
             except WatchExpired:
                 pass
             except KubernetesError as exc:
@@ -313,8 +320,8 @@ class _Informer:
     def _sleep(self, seconds: float) -> None:
         self._stop.wait(min(seconds, max(0.0, self._remaining())))
 
-    def _list(self) -> tuple[Any, ...]:
-        """List (retrying transient failures until the deadline) -> updates + resourceVersion."""
+    def _list(self) -> _Snapshot:
+        """List, retrying transient failures (``ListRetry``) until the deadline."""
         def note(state: Any) -> None:
             exc = state.outcome.exception() if state.outcome else None
             if exc is not None:
@@ -333,9 +340,8 @@ class _Informer:
         by_name = {
             (i.get("metadata") or {}).get("name"): i for i in result.items
         }
-        updates = [_Update((self.info, self.namespace, n), by_name.get(n), True)
-                   for n in sorted(self.names)]
-        return (*updates, result.resource_version)
+        return _Snapshot(tuple(_Update((self.info, self.namespace, n), by_name.get(n))
+                               for n in sorted(self.names)), result.resource_version)
 
     def _watch(self, resource_version: str) -> None:
         stream = WatchStream(self._api, self.info, self.namespace, resource_version,
@@ -361,7 +367,7 @@ class _Informer:
         name = (event.object.get("metadata") or {}).get("name")
         if name in self.names:
             obj = None if event.type == "DELETED" else event.object
-            self._out.put(_Update((self.info, self.namespace, name), obj, False))
+            self._out.put(_Update((self.info, self.namespace, name), obj))
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,8 +412,8 @@ class _Session:
                 msg = self._queue.get(timeout=remaining)
             except queue.Empty:
                 raise _DeadlinePassed from None
-            if isinstance(msg, tuple):  # a (re-)list: updates then resourceVersion
-                yield from msg[:-1]
+            if isinstance(msg, _Snapshot):
+                yield from msg.updates
             elif isinstance(msg, _Update):
                 yield msg
             elif isinstance(msg, _Note):
