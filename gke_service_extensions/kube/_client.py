@@ -15,7 +15,9 @@ from __future__ import annotations
 import builtins
 import copy
 import enum
+import json
 import logging
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -144,7 +146,7 @@ class ExtensionsClient:
     @classmethod
     def from_kubeconfig(
         cls,
-        path: str | None = None,
+        path: str | os.PathLike[str] | None = None,
         context: str | None = None,
         *,
         namespace: str | None = None,
@@ -268,10 +270,22 @@ class ExtensionsClient:
         page_size: int = 500,
     ) -> builtins.list[T]:
         """Every object of ``kind`` in ``namespace`` (default namespace if None, or
-        :data:`ALL_NAMESPACES`), following ``continue`` tokens across pages."""
-        return builtins.list(self.iterate(kind, namespace=namespace,
-                                          label_selector=label_selector,
-                                          field_selector=field_selector, page_size=page_size))
+        :data:`ALL_NAMESPACES`), following ``continue`` tokens across pages.
+
+        If a ``continue`` token expires mid-way (410, the list took too long), the list is
+        started again once from the first page, as client-go's pager does.
+        """
+        for attempt in (1, 2):
+            try:
+                return builtins.list(self.iterate(kind, namespace=namespace,
+                                                  label_selector=label_selector,
+                                                  field_selector=field_selector,
+                                                  page_size=page_size))
+            except KubernetesError as exc:
+                if exc.status != 410 or attempt == 2:
+                    raise
+                _log.info("%s: list continue token expired; listing again", kind.__name__)
+        raise AssertionError("unreachable")
 
     def iterate(
         self,
@@ -282,7 +296,8 @@ class ExtensionsClient:
         field_selector: str | None = None,
         page_size: int = 500,
     ) -> Iterator[T]:
-        """Like :meth:`list`, but yields objects page by page."""
+        """Like :meth:`list`, but yields objects page by page (an expired ``continue``
+        token raises a KubernetesError with status 410)."""
         info = _info_of(kind)
         ns = None if namespace is ALL_NAMESPACES else self._ns(info, _str_or_none(namespace))
         ref = ObjectRef(info.kind, None, ns)
@@ -676,8 +691,6 @@ class ExtensionsClient:
         pool with ``retries=False`` so that urllib3 never retries (or sleeps on Retry-After)
         underneath our RetryPolicy, whatever the ApiClient's configuration says.
         """
-        import json
-
         import urllib3
 
         headers = {"Accept": "application/json"}
@@ -710,8 +723,6 @@ class ExtensionsClient:
         return response
 
     def _json(self, response: RawResponse, ref: ObjectRef) -> dict[str, Any]:
-        import json
-
         if not response.body.strip():
             return {}
         try:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gke_service_extensions import ServerError
+from gke_service_extensions import KubernetesError, ServerError
 from gke_service_extensions.kube import DryRun, ExtensionsClient, Propagation, RetryPolicy
 from gke_service_extensions.models import GCPTrafficExtension, UnknownFields
 
@@ -187,3 +187,31 @@ def test_list_items_without_kind_are_completed(serve: Any) -> None:
     assert got.metadata.name == "my-ext"
     assert "labelSelector=a%3Db" in server.seen[0].path
     assert "limit=500" in server.seen[0].path
+
+
+def _page(names: list[str], token: str = "") -> dict[str, Any]:
+    items = [{**STORED, "metadata": {**STORED["metadata"], "name": n}} for n in names]
+    return {"kind": "List", "metadata": {"continue": token}, "items": items}
+
+
+def test_list_starts_again_when_a_continue_token_expires(serve: Any) -> None:
+    answers = iter([
+        (200, _page(["a"], "t1")),
+        (410, {"kind": "Status", "code": 410, "reason": "Expired",
+               "message": "The provided continue parameter is too old"}),
+        (200, _page(["a"], "t2")),
+        (200, _page(["b"])),
+    ])
+    client, server = serve(lambda req: next(answers))
+    got = client.list(GCPTrafficExtension, page_size=1)
+    assert [o.metadata.name for o in got] == ["a", "b"]
+    assert ["continue=" in s.path for s in server.seen] == [False, True, False, True]
+
+
+def test_list_gives_up_when_the_token_expires_twice(serve: Any) -> None:
+    expired = (410, {"kind": "Status", "code": 410, "reason": "Expired", "message": "old"})
+    answers = iter([(200, _page(["a"], "t1")), expired, (200, _page(["a"], "t2")), expired])
+    client, _ = serve(lambda req: next(answers))
+    with pytest.raises(KubernetesError) as info:
+        client.list(GCPTrafficExtension, page_size=1)
+    assert info.value.status == 410
