@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import queue
+import select
 import socket
 import threading
 import time
@@ -166,6 +167,8 @@ class KubeAPIServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.sleep: Callable[[float], bool] = sleep or self._stopping.wait
+        #: seconds between checks that the client of an idle watch is still connected
+        self.idle_check_interval = 1.0
         self._watch_queues: set[queue.Queue[WatchEvent | None]] = set()
         self._lock = threading.Lock()
 
@@ -184,6 +187,12 @@ class KubeAPIServer:
         if self._httpd is None:
             raise RuntimeError("the Kubernetes API server is not started")
         return int(self._httpd.server_address[1])
+
+    @property
+    def active_watches(self) -> int:
+        """How many watch streams are open."""
+        with self._lock:
+            return len(self._watch_queues)
 
     def start(self) -> None:
         """Bind an ephemeral port and serve in a background thread."""
@@ -420,12 +429,15 @@ class KubeAPIServer:
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:
                     return
-                wait = next_bookmark - now if bookmarks else None
+                wait = self.idle_check_interval
+                if bookmarks:
+                    wait = min(wait, next_bookmark - now)
                 if deadline is not None:
-                    wait = min(wait, deadline - now) if wait is not None else deadline - now
+                    wait = min(wait, deadline - now)
                 try:
-                    item = q.get(timeout=max(wait, 0.0) if wait is not None else None)
+                    item = q.get(timeout=max(wait, 0.0))
                 except queue.Empty:
+                    yield b""  # idle tick: lets the handler notice a client that left
                     if bookmarks and time.monotonic() >= next_bookmark:
                         yield _event_line("BOOKMARK", {
                             "kind": t.info.kind, "apiVersion": t.info.api_version,
@@ -821,6 +833,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._stream(result)
 
+    def _client_gone(self) -> bool:
+        return _client_gone_from(self.connection)
+
     def _send(self, resp: _Response) -> None:
         data = json.dumps(resp.body).encode()
         self.send_response(resp.code)
@@ -842,6 +857,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         try:
             for line in lines:
+                if not line:
+                    if self._client_gone():
+                        break
+                    continue
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
@@ -852,6 +871,15 @@ class _Handler(BaseHTTPRequestHandler):
             close = getattr(lines, "close", None)
             if close is not None:
                 close()
+
+
+def _client_gone_from(sock: socket.socket) -> bool:
+    """True when the peer closed the connection (readable with nothing to read)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def _fault_response(status: int, retry_after: float | None, message: str) -> _Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,3 +158,18 @@ def test_faulted_request_reaches_the_official_client_as_api_exception(server: _S
     api.close()
     assert err.value.status == 500
     assert json.loads(err.value.body or "{}")["message"] == "etcd is on fire"
+
+
+def test_watch_of_a_client_that_left_is_cleaned_up(server: _Server) -> None:
+    server.api.idle_check_interval = 0.02
+    conn = http.client.HTTPConnection("127.0.0.1", server.api.port, timeout=5)
+    conn.request("GET", f"{_PATH}?watch=1")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    assert server.api.active_watches == 1
+    resp.close()
+    conn.close()
+    deadline = time.monotonic() + 10
+    while server.api.active_watches and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.api.active_watches == 0
