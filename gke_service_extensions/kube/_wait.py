@@ -223,6 +223,38 @@ def _check_timeout(timeout: float) -> float:
     return float(timeout)
 
 
+def _gateway_refs(gateways: Sequence[GatewayRef | str] | None) -> list[GatewayRef] | None:
+    """``GatewayRef``s, ``"name"`` or ``"namespace/name"`` -> GatewayRefs; else an error."""
+    if gateways is None:
+        return None
+    if isinstance(gateways, str | GatewayRef):
+        gateways = [gateways]
+    refs = []
+    for g in gateways:
+        if isinstance(g, GatewayRef) and g.name:
+            refs.append(g)
+        elif isinstance(g, str) and g and g.count("/") <= 1 and all(g.split("/")):
+            ns, _, name = g.rpartition("/")
+            refs.append(GatewayRef(name, ns or None))
+        else:
+            raise ManifestError(
+                f"gateways: expected GatewayRef, 'name' or 'namespace/name', got {g!r}")
+    return refs
+
+
+def _check_options(mode: WaitMode | str, condition: str, controller_name: str) -> WaitMode:
+    if not isinstance(condition, str) or not condition:
+        raise ManifestError(f"condition must be a condition type such as 'Programmed', "
+                            f"got {condition!r}")
+    if not isinstance(controller_name, str) or not controller_name:
+        raise ManifestError(f"controller_name must be a non-empty string, got "
+                            f"{controller_name!r}")
+    try:
+        return WaitMode(mode)
+    except ValueError:
+        raise ManifestError(f"mode must be WaitMode.ALL or WaitMode.ANY, got {mode!r}") from None
+
+
 def _request_timeout(client: WaitClient) -> float:
     t = getattr(client, "request_timeout", None)
     if isinstance(t, tuple) and t:
@@ -464,9 +496,9 @@ def wait_until_programmed(
     obj_or_ref: ObjOrRef,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    gateways: Sequence[GatewayRef] | None = None,
+    gateways: Sequence[GatewayRef | str] | None = None,
     condition: str = DEFAULT_CONDITION,
-    mode: WaitMode = WaitMode.ALL,
+    mode: WaitMode | str = WaitMode.ALL,
     controller_name: str = GKE_CONTROLLER_NAME,
     on_change: OnChange | None = None,
     list_retry: ListRetry = ListRetry(),
@@ -476,8 +508,9 @@ def wait_until_programmed(
     """Block until ``obj_or_ref`` is programmed on every expected ancestor Gateway.
 
     ``obj_or_ref`` is a model instance or ``(kind, name, namespace)`` (``namespace=None``: the
-    client's default). Expected ancestors are the Gateways in ``spec.targetRefs`` (or
-    ``gateways``); ``mode=WaitMode.ANY`` is satisfied by one. ``on_change(state)`` is called
+    client's default). Expected ancestors are the Gateways in ``spec.targetRefs``, or
+    ``gateways`` (``GatewayRef``, ``"name"`` or ``"namespace/name"``; the namespace defaults to
+    the object's); ``mode=WaitMode.ANY`` is satisfied by one. ``on_change(state)`` is called
     from the calling thread whenever any ancestor's state changes.
 
     Raises :class:`~gke_service_extensions.ProgrammingFailed` at once on a terminal failure,
@@ -496,9 +529,9 @@ def wait_all_programmed(
     objs: Sequence[ObjOrRef],
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    gateways: Sequence[GatewayRef] | None = None,
+    gateways: Sequence[GatewayRef | str] | None = None,
     condition: str = DEFAULT_CONDITION,
-    mode: WaitMode = WaitMode.ALL,
+    mode: WaitMode | str = WaitMode.ALL,
     controller_name: str = GKE_CONTROLLER_NAME,
     on_change: OnChange | None = None,
     list_retry: ListRetry = ListRetry(),
@@ -555,13 +588,14 @@ def wait_with_kubeconfig(
 
 def _wait(
     client: WaitClient, objs: Sequence[ObjOrRef], *, timeout: float,
-    gateways: Sequence[GatewayRef] | None, condition: str, mode: WaitMode, controller_name: str,
+    gateways: Sequence[GatewayRef | str] | None, condition: str, mode: WaitMode | str,
+    controller_name: str,
     on_change: OnChange | None, list_retry: ListRetry, watch_backoff: WatchBackoff,
     canceller: _Canceller | None,
 ) -> list[WaitResult]:
     timeout = _check_timeout(timeout)
-    if not isinstance(mode, WaitMode):
-        raise ManifestError(f"mode must be a WaitMode, got {mode!r}")
+    mode = _check_options(mode, condition, controller_name)
+    expected = _gateway_refs(gateways)
     targets = [_resolve(client, o) for o in objs]
     if not targets:
         return []
@@ -578,7 +612,7 @@ def _wait(
                 continue  # already programmed; later changes do not undo the result
             _observe(item, update)
             assert item.seen is not None
-            state = evaluate(item.seen, gateways=gateways, condition=condition,
+            state = evaluate(item.seen, gateways=expected, condition=condition,
                              controller_name=controller_name, mode=mode)
             if item.state is None or (state.outcome, state.ancestors) != \
                     (item.state.outcome, item.state.ancestors):

@@ -312,6 +312,31 @@ def test_bad_timeout_is_rejected(env: Env, timeout: Any) -> None:
                               timeout=timeout)
 
 
+@pytest.mark.parametrize("gateways", [[3], ["a/b/c"], ["/gw"], [""], [GatewayRef("")]])
+def test_bad_gateways_are_rejected(env: Env, gateways: Any) -> None:
+    with pytest.raises(ManifestError, match="gateways"):
+        wait_until_programmed(env.client, ("GCPTrafficExtension", "x", "default"), timeout=1,
+                              gateways=gateways)
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("mode", "most"), ("condition", ""), ("controller_name", None)])
+def test_bad_options_are_rejected(env: Env, option: str, value: Any) -> None:
+    with pytest.raises(ManifestError, match=option):
+        wait_until_programmed(env.client, ("GCPTrafficExtension", "x", "default"), timeout=1,
+                              **{option: value})
+
+
+def test_gateways_and_mode_may_be_given_as_strings(env: Env) -> None:
+    env.create("ext", targets=("a", "b"))
+    env.program("ext", gws=("b",))
+    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+                                   timeout=5, gateways=["default/a", "b"], mode="any")
+    assert [a.ancestor for a in result.ancestors] == [GatewayRef("a", "default"),
+                                                      GatewayRef("b", "default")]
+    assert result.state.mode is WaitMode.ANY
+
+
 # --------------------------------------------------------------------------- many objects
 
 
@@ -379,6 +404,17 @@ def test_watch_closed_every_100ms_still_sees_programmed(env: Env) -> None:
     assert result.state.outcome is Outcome.PROGRAMMED
     assert time.monotonic() - started < 10 + 1
     assert env.server.faults.count(verb="watch") >= 2
+
+
+def test_watches_closed_at_once_are_not_reopened_in_a_busy_loop(env: Env) -> None:
+    env.create("ext")
+    env.server.faults.close_watches_after(0.0)
+    env.server.faults.reset_counts()
+    with pytest.raises(WaitTimeoutError):
+        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+                              timeout=2)
+    # Backoff 50 ms doubling to 2 s: about 6 re-lists in 2 s; a busy loop would make hundreds.
+    assert 2 <= env.server.faults.count(verb="watch") <= 20
 
 
 def test_410_mid_wait_relists_and_sees_programmed(env: Env) -> None:
