@@ -21,7 +21,6 @@ code that catches the library's tree catches them too.
 from __future__ import annotations
 
 import builtins
-import copy
 import logging
 import threading
 import uuid
@@ -29,7 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from ..._errors import (
     AlreadyExistsError,
@@ -57,6 +56,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -64,6 +64,20 @@ DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 def resource_name(info: ResourceInfo) -> str:
     """How the API server names a kind in messages: ``gcptrafficextensions.networking.gke.io``."""
     return f"{info.plural}.{info.group}" if info.group else info.plural
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
+
+
+def _copy(value: _T) -> _T:
+    """A deep copy of JSON-shaped data (dicts, lists, immutable scalars); much faster than
+    ``copy.deepcopy``, which dominates list latency otherwise."""
+    return cast(_T, _copy_json(value))
 
 
 def _now() -> str:
@@ -170,7 +184,7 @@ class ObjectStore:
         """A copy of the object, or None."""
         with self._lock:
             obj = self._bucket(info).get(self._key(info, namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return _copy(obj) if obj is not None else None
 
     def list(self, info: ResourceInfo,
              namespace: str | None = None) -> tuple[list[dict[str, Any]], str]:
@@ -180,7 +194,7 @@ class ObjectStore:
             keys = sorted(bucket)
             if namespace is not None and info.namespaced:
                 keys = [k for k in keys if k[0] == namespace]
-            return [copy.deepcopy(bucket[k]) for k in keys], str(self._rv)
+            return [_copy(bucket[k]) for k in keys], str(self._rv)
 
     def events_since(self, resource_version: int) -> builtins.list[WatchEvent]:
         """Every kept event after ``resource_version`` (copies), oldest first.
@@ -194,7 +208,7 @@ class ObjectStore:
             if resource_version < oldest - 1:
                 raise StoreGone(
                     f"too old resource version: {resource_version} ({oldest - 1})")
-            return [WatchEvent(e.type, e.info, copy.deepcopy(e.object))
+            return [WatchEvent(e.type, e.info, _copy(e.object))
                     for e in self._history if e.resource_version > resource_version]
 
     # ------------------------------------------------------------------ writes
@@ -203,7 +217,7 @@ class ObjectStore:
                dry_run: bool = False) -> dict[str, Any]:
         """Store a new object; fills uid, resourceVersion, generation=1, creationTimestamp."""
         new = {"apiVersion": info.api_version, "kind": info.kind,
-               **{k: v for k, v in copy.deepcopy(obj).items() if k not in ("apiVersion", "kind")}}
+               **{k: v for k, v in _copy(obj).items() if k not in ("apiVersion", "kind")}}
         meta = new.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise StoreInvalid(f"{info.kind} is invalid: metadata: must be an object",
@@ -238,7 +252,7 @@ class ObjectStore:
             self._bucket(info)[key] = new
             self._record("ADDED", info, new)
         self._dispatch()
-        return copy.deepcopy(new)
+        return _copy(new)
 
     def update(self, info: ResourceInfo, obj: dict[str, Any], *,
                subresource: str | None = None, dry_run: bool = False) -> dict[str, Any]:
@@ -272,7 +286,7 @@ class ObjectStore:
                     "version and try again", info=info, name=name, namespace=ns)
             new = self._merged_update(info, old, obj, subresource)
             if _same_object(old, new):
-                return copy.deepcopy(old)
+                return _copy(old)
             new["metadata"]["resourceVersion"] = str(self._rv + 1)
             finishing = (new["metadata"].get("deletionTimestamp")
                          and not new["metadata"].get("finalizers"))
@@ -286,7 +300,7 @@ class ObjectStore:
                 self._bucket(info)[key] = new
                 self._record("MODIFIED", info, new)
         self._dispatch()
-        return copy.deepcopy(new)
+        return _copy(new)
 
     def delete(self, info: ResourceInfo, namespace: str | None, name: str, *,
                dry_run: bool = False) -> dict[str, Any] | None:
@@ -300,7 +314,7 @@ class ObjectStore:
             old = self._bucket(info).get(key)
             if old is None:
                 return None
-            new = copy.deepcopy(old)
+            new = _copy(old)
             meta = new["metadata"]
             if meta.get("finalizers"):
                 if meta.get("deletionTimestamp"):
@@ -323,7 +337,7 @@ class ObjectStore:
                 del self._bucket(info)[key]
                 self._record("DELETED", info, new)
         self._dispatch()
-        return copy.deepcopy(new)
+        return _copy(new)
 
     # ------------------------------------------------------------------ watch
 
@@ -356,17 +370,17 @@ class ObjectStore:
                        subresource: str | None) -> dict[str, Any]:
         has_status = served_kind(info).has_status
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = _copy(old)
             if "status" in obj:
-                new["status"] = copy.deepcopy(obj["status"])
+                new["status"] = _copy(obj["status"])
             else:
                 new.pop("status", None)
             return new
         new = {"apiVersion": info.api_version, "kind": info.kind,
-               **{k: v for k, v in copy.deepcopy(obj).items() if k not in ("apiVersion", "kind")}}
+               **{k: v for k, v in _copy(obj).items() if k not in ("apiVersion", "kind")}}
         if has_status:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = _copy(old["status"])
             else:
                 new.pop("status", None)
         meta = new.setdefault("metadata", {})
@@ -395,7 +409,7 @@ class ObjectStore:
                 self._record("DELETED", info, gone)
 
     def _record(self, type_: EventType, info: ResourceInfo, obj: dict[str, Any]) -> None:
-        event = WatchEvent(type_, info, copy.deepcopy(obj))
+        event = WatchEvent(type_, info, _copy(obj))
         self._history.append(event)
         self._pending.append(event)
 
@@ -415,7 +429,7 @@ class ObjectStore:
                         subscribers = list(self._subscribers)
                     for fn in subscribers:
                         try:
-                            fn(WatchEvent(event.type, event.info, copy.deepcopy(event.object)))
+                            fn(WatchEvent(event.type, event.info, _copy(event.object)))
                         except Exception:
                             _log.exception("store subscriber %r failed", fn)
             finally:
