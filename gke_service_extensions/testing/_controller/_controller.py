@@ -296,6 +296,8 @@ class GatewayController:
             except Exception as exc:  # keep the simulator alive; tests read .errors
                 _log.exception("gateway controller pass failed")
                 self.errors.append(exc)
+                with self._cv:  # retry later, never in a tight loop
+                    self._next_deadline = self._clock() + self._resync
 
     # ------------------------------------------------------------------ one pass
 

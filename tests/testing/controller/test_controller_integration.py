@@ -634,3 +634,28 @@ def test_running_controller_resyncs_while_failing_and_sees_a_new_image() -> None
 
         eventually(programmed)
     assert controller.errors == []
+
+
+def test_a_failing_pass_is_recorded_and_the_worker_keeps_going(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    store = ObjectStore()
+    controller = GatewayController(store, GCPState(), ControllerSettings(),
+                                   clock=time.time, resync_period=0.01)
+    calls: list[int] = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(controller, "reconcile_once", broken)
+    with controller:
+        eventually(lambda: assert_at_least(calls, 2))  # retried after the first failure
+        assert controller.running
+    assert controller.errors
+    assert all(isinstance(e, RuntimeError) for e in controller.errors)
+
+
+def assert_at_least(items: list[int], n: int) -> None:
+    assert len(items) >= n
