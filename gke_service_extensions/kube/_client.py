@@ -672,9 +672,15 @@ class ExtensionsClient:
         content_type: str | None = None,
         idempotent: bool,
     ) -> RunResult:
+        payload: bytes | None = None
+        if body is not None:
+            try:
+                payload = json.dumps(body, allow_nan=False).encode("utf-8")
+            except (TypeError, ValueError) as exc:
+                raise ManifestError(f"{ref}: cannot be sent as JSON: {exc}", obj=ref) from None
         try:
             result = self._retry.run(
-                lambda: self._send(method, path, query, body, content_type),
+                lambda: self._send(method, path, query, payload, content_type),
                 idempotent=idempotent, describe=f"{method} {ref}",
             )
         except Exception as exc:
@@ -683,8 +689,8 @@ class ExtensionsClient:
                    result.attempts, "" if result.attempts == 1 else "s")
         return result
 
-    def _send(self, method: str, path: str, query: Sequence[tuple[str, str]], body: Any,
-              content_type: str | None) -> RawResponse:
+    def _send(self, method: str, path: str, query: Sequence[tuple[str, str]],
+              payload: bytes | None, content_type: str | None) -> RawResponse:
         """One HTTP exchange through the ApiClient's connection pool (its TLS, proxy, auth).
 
         The ApiClient builds URL and auth headers; the request goes straight to its urllib3
@@ -694,13 +700,12 @@ class ExtensionsClient:
         import urllib3
 
         headers = {"Accept": "application/json"}
-        if body is not None:
+        if payload is not None:
             headers["Content-Type"] = content_type or "application/json"
         method, url, headers, _, _ = self._api.param_serialize(
             method=method, resource_path=path, query_params=builtins.list(query) or None,
             header_params=headers, auth_settings=["BearerToken"],
         )
-        payload = json.dumps(body).encode("utf-8") if body is not None else None
         timeout = (urllib3.Timeout(connect=self._timeout[0], read=self._timeout[1])
                    if isinstance(self._timeout, tuple) else urllib3.Timeout(total=self._timeout))
         pool: Any = self._api.rest_client.pool_manager

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gke_service_extensions import KubernetesError, ServerError
+from gke_service_extensions import KubernetesError, ManifestError, ServerError
 from gke_service_extensions.kube import DryRun, ExtensionsClient, Propagation, RetryPolicy
 from gke_service_extensions.models import GCPTrafficExtension, UnknownFields
 
@@ -215,3 +215,12 @@ def test_list_gives_up_when_the_token_expires_twice(serve: Any) -> None:
     with pytest.raises(KubernetesError) as info:
         client.list(GCPTrafficExtension, page_size=1)
     assert info.value.status == 410
+
+
+def test_a_patch_that_is_not_json_is_refused_before_sending(serve: Any) -> None:
+    client, server = serve(lambda req: (200, STORED))
+    with pytest.raises(ManifestError, match="cannot be sent as JSON"):
+        client.patch(GCPTrafficExtension, "my-ext", {"metadata": {"labels": {"a": object()}}})
+    with pytest.raises(ManifestError, match="cannot be sent as JSON"):
+        client.patch(GCPTrafficExtension, "my-ext", {"spec": {"x": float("nan")}})
+    assert server.seen == []
