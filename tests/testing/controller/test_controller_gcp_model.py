@@ -163,3 +163,23 @@ def test_wasm_plugin_log_config_defaults_and_disabled_logging() -> None:
     off = plugin_resource(S, PN, WP, plugin(log={"enabled": False}), known_images(IMAGE))
     assert off.body["logConfig"] == {"enable": False}
     assert "logConfig" not in plugin_resource(S, PN, WP, plugin(), known_images(IMAGE)).body
+
+
+def test_bodies_parse_as_the_network_services_api_messages() -> None:
+    import json
+
+    from google.cloud import network_services_v1 as ns
+
+    full = service_ext(events=["RequestHeaders", "RequestBody", "ResponseBody"],
+                       timeout="50ms", forwardHeaders=["x"], metadata={"a": "b"},
+                       requestBodySendMode="Streamed", responseBodySendMode="Streamed",
+                       observabilityMode=True)
+    traffic = extension_resource(S, PN, TE, extension(exts=[full, wasm_ext()],
+                                                      cel=["request.path == '/'"]), lb_for())
+    ns.LbTrafficExtension.from_json(json.dumps(traffic.body), ignore_unknown_fields=False)
+    route = extension_resource(S, PN, RE, routing(), lb_for(RILB))
+    ns.LbRouteExtension.from_json(json.dumps(route.body), ignore_unknown_fields=False)
+    wasm = plugin_resource(S, PN, WP, plugin(log={"enabled": True, "minLogLevel": "DEBUG"}),
+                           known_images(IMAGE), used_by=[traffic.path(PN)])
+    ns.WasmPlugin.from_json(json.dumps({**wasm.body, "versions": wasm.versions}),
+                            ignore_unknown_fields=False)
