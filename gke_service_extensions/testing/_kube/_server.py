@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import queue
+import re
 import select
 import socket
 import threading
@@ -49,6 +50,9 @@ __all__ = ["ApiError", "KubeAPIServer", "Validator", "default_validator"]
 _log = logging.getLogger(__name__)
 
 Validator = Callable[[ResourceInfo, Mapping[str, Any]], list[Problem]]
+
+_DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                           r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",
@@ -521,10 +525,22 @@ class KubeAPIServer:
         return obj
 
     def _validate(self, t: _Target, obj: Mapping[str, Any]) -> None:
-        problems = self.validator(t.info, obj)
+        meta = obj.get("metadata") or {}
+        name = meta.get("name") or "" if isinstance(meta, Mapping) else ""
+        try:
+            problems = list(self.validator(t.info, obj))
+        except Exception as err:
+            _log.exception("kube-api: validator failed on %s %r", t.info.kind, name)
+            raise ApiError(500, "InternalError", f"Internal error occurred: validating "
+                           f'{t.info.kind} "{name}" failed: {err!r}') from err
+        if isinstance(name, str) and name and not _DNS_SUBDOMAIN.fullmatch(name) and not any(
+                p.path == "metadata.name" for p in problems):
+            problems.insert(0, Problem("metadata.name", f'Invalid value: "{name}": a lowercase '
+                            "RFC 1123 subdomain must consist of lower case alphanumeric "
+                            "characters, '-' or '.', and must start and end with an "
+                            "alphanumeric character"))
         if not problems:
             return
-        name = (obj.get("metadata") or {}).get("name") or ""
         what = f'{t.info.kind}.{t.info.group or "core"} "{name}"'
         listed = [str(p) for p in problems]
         text = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
@@ -786,7 +802,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -846,7 +862,8 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in resp.headers.items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _stream(self, lines: Iterator[bytes]) -> None:
         self.send_response(200)
@@ -866,6 +883,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except OSError:
+            self.close_connection = True
+        except Exception:  # a bug in the simulator: end the stream, keep serving
+            _log.exception("kube-api: watch stream %s failed", self.path)
             self.close_connection = True
         finally:
             close = getattr(lines, "close", None)

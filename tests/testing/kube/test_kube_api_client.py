@@ -580,3 +580,37 @@ def test_core_service_strategic_merge_patch(core: Any) -> None:
         _content_type="application/strategic-merge-patch+json")
     assert patched.spec.ports[0].name == "grpc"
     assert patched.spec.ports[0].app_protocol == "HTTP2"
+
+
+def test_head_and_options_are_405_statuses(sim: GKESimulator) -> None:
+    status, body = _raw(sim, "OPTIONS", "/api/v1/namespaces")
+    assert (status, body["kind"], body["reason"]) == (405, "Status", "MethodNotAllowed")
+    url = urlsplit(sim.kube_url)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=5)
+    conn.request("HEAD", "/api/v1/namespaces")
+    assert conn.getresponse().status == 405
+    conn.close()
+
+
+def test_invalid_object_name_is_422_for_every_kind(sim: GKESimulator) -> None:
+    status, body = _raw(sim, "POST", "/apis/gateway.networking.k8s.io/v1/namespaces/default/"
+                        "gateways", json.dumps({"metadata": {"name": "My_Gateway"},
+                                                "spec": {}}).encode(),
+                        {"Content-Type": "application/json"})
+    assert (status, body["reason"]) == (422, "Invalid")
+    assert body["message"].startswith(
+        'Gateway.gateway.networking.k8s.io "My_Gateway" is invalid: metadata.name: Invalid '
+        'value: "My_Gateway": a lowercase RFC 1123 subdomain')
+    assert body["details"]["causes"][0]["field"] == "metadata.name"
+
+
+def test_a_failing_validator_answers_a_500_status(traffic_extension: Factory) -> None:
+    def broken(info: Any, obj: Any) -> list[Problem]:
+        raise RuntimeError("validator bug")
+
+    with GKESimulator(gcp=False, controller=False, validator=broken) as sim:
+        status, body = _raw(sim, "POST", "/apis/networking.gke.io/v1/namespaces/default/"
+                            "gcptrafficextensions", json.dumps(traffic_extension()).encode(),
+                            {"Content-Type": "application/json"})
+    assert (status, body["kind"], body["reason"]) == (500, "Status", "InternalError")
+    assert "validator bug" in body["message"]
