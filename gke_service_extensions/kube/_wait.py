@@ -80,7 +80,7 @@ __all__ = [
 DEFAULT_TIMEOUT = 300.0
 _DEFAULT_REQUEST_TIMEOUT = 30.0
 
-OnChange = Callable[[ProgrammingState], None]
+OnChange = Callable[[ProgrammingState], object]  # return value ignored
 ObjOrRef = Any  # a model instance, or (kind, name[, namespace]); kind a str or a model class
 
 

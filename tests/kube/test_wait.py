@@ -243,10 +243,12 @@ def test_terminal_failure_raises_programming_failed_at_once(env: Env) -> None:
 
 def test_object_deleted_mid_wait_raises_object_deleted(env: Env) -> None:
     env.create("ext")
-    env.later(0.2, lambda: env.store.delete(TRAFFIC_EXTENSION, "default", "ext"))
+    # Delete once the wait has seen the object, so it cannot be "not found" instead.
     with pytest.raises(ObjectDeletedError) as info:
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
-                              timeout=30)
+        wait_until_programmed(
+            env.client, ("GCPTrafficExtension", "ext", "default"), timeout=30,
+            on_change=lambda _: env.later(
+                0.1, lambda: env.store.delete(TRAFFIC_EXTENSION, "default", "ext")))
     assert "default/ext was deleted" in str(info.value)
 
 

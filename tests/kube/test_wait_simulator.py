@@ -69,9 +69,16 @@ def later(delay: float, fn: Callable[[], object]) -> None:
 
 def test_created_extension_is_waited_until_programmed(client: ExtensionsClient,
                                                       sim: GKESimulator) -> None:
+    sim.controller.hold_pending("GCPTrafficExtension", "default", "ext")
     ext = client.create(traffic_ext("ext"))
     seen: list[Any] = []
-    result = client.wait_until_programmed(ext, timeout=15, on_change=seen.append)
+
+    def on_change(state: Any) -> None:
+        seen.append(state)
+        if len(seen) == 1:  # the wait saw it pending: let the controller finish
+            sim.controller.release("GCPTrafficExtension", "default", "ext")
+
+    result = client.wait_until_programmed(ext, timeout=15, on_change=on_change)
     assert result.state.outcome is Outcome.PROGRAMMED
     [a] = result.ancestors
     assert a.ancestor == GatewayRef("gw", "default")
@@ -80,7 +87,7 @@ def test_created_extension_is_waited_until_programmed(client: ExtensionsClient,
     assert a.freshness is Freshness.FRESH
     assert isinstance(result.obj, GCPTrafficExtension)
     assert seen[-1].outcome is Outcome.PROGRAMMED
-    assert len(seen) >= 2  # saw it pending first
+    assert seen[0].outcome is Outcome.PENDING
     paths = wait_for_gateway_binding(client, "gw", ext, timeout=15)
     assert paths
     assert all("lbTrafficExtensions/" in p and not p.startswith("/") for p in paths)
@@ -136,9 +143,12 @@ def test_injected_terminal_failure_is_reported(client: ExtensionsClient,
 def test_deleted_mid_wait(client: ExtensionsClient, sim: GKESimulator) -> None:
     sim.controller.hold_pending("GCPTrafficExtension", "default", "ext")
     client.create(traffic_ext("ext"))
-    later(0.3, lambda: client.delete(GCPTrafficExtension, "ext", namespace="default"))
+    # Delete once the wait has seen the object (pending), so it cannot be "not found" instead.
     with pytest.raises(ObjectDeletedError):
-        client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"), timeout=30)
+        client.wait_until_programmed(
+            ("GCPTrafficExtension", "ext", "default"), timeout=30,
+            on_change=lambda _: later(0.1, lambda: client.delete(
+                GCPTrafficExtension, "ext", namespace="default")))
 
 
 def test_timeout_message_lists_every_expected_ancestor(client: ExtensionsClient,
