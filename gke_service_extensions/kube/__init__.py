@@ -19,7 +19,7 @@ from ._client import (
     RequestTimeout,
 )
 from ._config import KubeConfigError
-from ._objects import Event, KubeObject
+from ._objects import KubeEvent, KubeObject
 from ._redact import RedactingFilter, Redactor
 from ._retry import (
     DEFAULT_RETRY,
@@ -39,9 +39,9 @@ __all__ = [
     "RETRYABLE_STATUSES",
     "AllNamespaces",
     "DryRun",
-    "Event",
     "ExtensionsClient",
     "KubeConfigError",
+    "KubeEvent",
     "KubeObject",
     "PatchType",
     "Propagation",

@@ -39,7 +39,7 @@ from .._errors import (
 from ..models._meta import ResourceInfo
 from ._config import load_in_cluster, load_kubeconfig
 from ._errors_map import error_from_exception, error_from_response
-from ._objects import Event, KubeObject
+from ._objects import KubeEvent, KubeObject
 from ._redact import Redactor, secrets_of
 from ._retry import DEFAULT_RETRY, RawResponse, RetryPolicy, RunResult
 
@@ -495,7 +495,7 @@ class ExtensionsClient:
 
     # ------------------------------------------------------------------ events
 
-    def events(self, obj: KubeObject | ObjectRef) -> builtins.list[Event]:
+    def events(self, obj: KubeObject | ObjectRef) -> builtins.list[KubeEvent]:
         """Events involving ``obj``, oldest first (as at the bottom of ``kubectl describe``)."""
         if isinstance(obj, ObjectRef):
             kind_name, name, ns, uid = obj.kind, obj.name, obj.namespace, None
@@ -509,7 +509,7 @@ class ExtensionsClient:
         ns = ns or self._namespace
         ref = ObjectRef(kind_name, name, ns)
         selector = f"involvedObject.kind={kind_name},involvedObject.name={name}"
-        found: builtins.list[Event] = []
+        found: builtins.list[KubeEvent] = []
         for item in self._list_raw(_EVENT, ns, ref, None, selector, 500):
             involved = item.get("involvedObject") or {}
             if involved.get("kind") != kind_name or involved.get("name") != name:
@@ -884,7 +884,7 @@ def _time(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _event(item: Mapping[str, Any], ns: str) -> Event:
+def _event(item: Mapping[str, Any], ns: str) -> KubeEvent:
     involved = item.get("involvedObject") or {}
     series = item.get("series") or {}
     source = item.get("source") or {}
@@ -892,7 +892,7 @@ def _event(item: Mapping[str, Any], ns: str) -> Event:
     last = (_time(item.get("lastTimestamp")) or _time(series.get("lastObservedTime"))
             or first or _time(_meta(item).get("creationTimestamp")))
     count = item.get("count") or series.get("count") or 1
-    return Event(
+    return KubeEvent(
         type=str(item.get("type") or "Normal"),
         reason=str(item.get("reason") or ""),
         message=str(item.get("message") or ""),

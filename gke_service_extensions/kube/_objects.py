@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol, Self
 from .._errors import ObjectRef
 from ..models._meta import ResourceInfo
 
-__all__ = ["Event", "KubeObject"]
+__all__ = ["KubeEvent", "KubeObject"]
 
 
 class KubeObject(Protocol):
@@ -35,7 +35,7 @@ class KubeObject(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class KubeEvent:
     """One Kubernetes Event about an object, as at the bottom of ``kubectl describe``."""
 
     type: str

@@ -29,6 +29,7 @@ from gke_service_extensions.kube import (
     DryRun,
     ExtensionsClient,
     KubeConfigError,
+    KubeEvent,
     PatchType,
     RetryPolicy,
 )
@@ -577,3 +578,13 @@ def test_names_are_path_escaped(client: ExtensionsClient) -> None:
 
 def test_repr_names_host_and_namespace(client: ExtensionsClient, sim: GKESimulator) -> None:
     assert repr(client) == f"ExtensionsClient(host={sim.kube_url!r}, namespace='default')"
+
+
+def test_event_str_reads_like_kubectl_describe(client: ExtensionsClient,
+                                               sim: GKESimulator) -> None:
+    obj = client.create(ext())
+    _event(sim, "e1", "my-ext", "SYNC", "2026-01-01T00:00:01Z")
+    [event] = client.events(obj)
+    assert isinstance(event, KubeEvent)
+    assert str(event) == ("2026-01-01T00:00:01+00:00 Normal SYNC sc-gateway-controller: "
+                          "SYNC happened")
