@@ -444,6 +444,9 @@ def _identity(key: ObjectKey, obj: Mapping[str, Any]) -> tuple[str, int]:
     return str(meta.get("uid", "")), int(meta.get("generation") or 1)
 
 
+_Row = tuple[NsName, Failure | None, GatewayClassProfile | None]
+
+
 def evaluate(world: World, resolve_image: ImageResolver,
              faults: Mapping[ObjectKey, Failure] | None = None) -> dict[ObjectKey, ObjectVerdict]:
     """A verdict for every extension and plugin of ``world``.
@@ -469,13 +472,24 @@ def evaluate(world: World, resolve_image: ImageResolver,
     for key, obj in world.of_kind(WASM):
         plugin_failures[key] = faults.get(key) or _check_plugin(obj, resolve_image)
 
-    # Steps 1-2 for every extension first: conflicts are decided among the survivors.
-    attached: dict[ObjectKey, list[tuple[NsName, Failure | None,
-                                         GatewayClassProfile | None]]] = {}
+    attached, winners = _attachments(world)
+    for kind in (TRAFFIC, ROUTING):
+        for key, obj in world.of_kind(kind):
+            verdicts[key] = _extension_verdict(key, obj, world, attached[key], winners,
+                                               plugin_failures, faults.get(key))
+    for key, obj in world.of_kind(WASM):
+        verdicts[key] = _plugin_verdict(key, obj, world, plugin_failures[key])
+    return verdicts
+
+
+def _attachments(world: World) -> tuple[dict[ObjectKey, list[_Row]],
+                                        dict[tuple[str, NsName], ObjectKey]]:
+    """Steps 1-2 for every extension, and the oldest survivor per (kind, Gateway) slot."""
+    attached: dict[ObjectKey, list[_Row]] = {}
     contenders: dict[tuple[str, NsName], list[tuple[ObjectKey, Obj]]] = {}
     for kind in (TRAFFIC, ROUTING):
         for key, obj in world.of_kind(kind):
-            rows: list[tuple[NsName, Failure | None, GatewayClassProfile | None]] = []
+            rows: list[_Row] = []
             for index, ref in target_gateways(obj):
                 gw_key = (key.namespace, str(ref.get("name", "")))
                 failure, gateway = _check_target(key, index, ref, world)
@@ -486,52 +500,53 @@ def evaluate(world: World, resolve_image: ImageResolver,
                         contenders.setdefault((kind, gw_key), []).append((key, obj))
                 rows.append((gw_key, failure, profile))
             attached[key] = rows
-
     winners = {slot: min(objs, key=lambda item: creation_order(item[1]))[0]
                for slot, objs in contenders.items()}
+    return attached, winners
 
-    for kind in (TRAFFIC, ROUTING):
-        for key, obj in world.of_kind(kind):
-            uid, generation = _identity(key, obj)
-            refs_failure = _check_cel(key, obj) or _check_refs(key, obj, world,
-                                                               plugin_failures)
-            fault = faults.get(key)
-            ancestors = []
-            for gw_key, failure, profile in attached[key]:
-                winner = winners.get((kind, gw_key))
-                if failure is None and winner is not None and winner != key:
-                    failure = Failure(
-                        ACCEPTED, "Conflicted",
-                        f"{key} conflicts with {winner} on Gateway {gw_key[0]}/{gw_key[1]}: "
-                        f"only one {kind} is allowed per forwarding rule (the oldest wins)")
-                if failure is None:
-                    failure = refs_failure
-                ancestors.append(AncestorVerdict(gw_key, fault or failure, profile))
-            verdicts[key] = ObjectVerdict(key, uid, generation, tuple(ancestors), fault,
-                                          referenced_plugins(key, obj))
 
-    for key, obj in world.of_kind(WASM):
-        uid, generation = _identity(key, obj)
-        plugin_failure = plugin_failures[key]
-        gateways: list[NsName] = []
-        for ext_key, ext_obj in sorted(world.extensions.items()):
-            if ext_key.kind == WASM or key not in referenced_plugins(ext_key, ext_obj):
-                continue
-            for index, ref in target_gateways(ext_obj):
-                failure, gateway = _check_target(ext_key, index, ref, world)
-                gw_key = (key.namespace, str(ref.get("name", "")))
-                if failure is None and gw_key not in gateways:
-                    gateways.append(gw_key)
-        ancestors = []
-        for gw_key in gateways:
-            profile, why = gateway_profile(world, world.gateways[gw_key])
-            failure = None
-            if profile is None or not profile.supports_wasm:
-                used = f'"{profile.name}"' if profile is not None else f"({why})"
-                failure = Failure(ACCEPTED, "NotAllowed",
-                                  f"{WASM} is supported only on GatewayClass "
-                                  f'"{GLOBAL_EXTERNAL}"; Gateway {gw_key[0]}/{gw_key[1]} '
-                                  f"uses {used}")
-            ancestors.append(AncestorVerdict(gw_key, plugin_failure or failure, profile))
-        verdicts[key] = ObjectVerdict(key, uid, generation, tuple(ancestors), plugin_failure)
-    return verdicts
+def _extension_verdict(key: ObjectKey, obj: Obj, world: World, rows: list[_Row],
+                       winners: Mapping[tuple[str, NsName], ObjectKey],
+                       plugin_failures: Mapping[ObjectKey, Failure | None],
+                       fault: Failure | None) -> ObjectVerdict:
+    """Steps 3-5 on top of each ancestor's target and class outcome."""
+    uid, generation = _identity(key, obj)
+    refs_failure = _check_cel(key, obj) or _check_refs(key, obj, world, plugin_failures)
+    ancestors = []
+    for gw_key, failure, profile in rows:
+        winner = winners.get((key.kind, gw_key))
+        if failure is None and winner is not None and winner != key:
+            failure = Failure(
+                ACCEPTED, "Conflicted",
+                f"{key} conflicts with {winner} on Gateway {gw_key[0]}/{gw_key[1]}: "
+                f"only one {key.kind} is allowed per forwarding rule (the oldest wins)")
+        ancestors.append(AncestorVerdict(gw_key, fault or failure or refs_failure, profile))
+    return ObjectVerdict(key, uid, generation, tuple(ancestors), fault,
+                         referenced_plugins(key, obj))
+
+
+def _plugin_verdict(key: ObjectKey, obj: Obj, world: World,
+                    plugin_failure: Failure | None) -> ObjectVerdict:
+    """Ancestors: existing Gateways targeted by the extensions that use the plugin."""
+    uid, generation = _identity(key, obj)
+    gateways: list[NsName] = []
+    for ext_key, ext_obj in sorted(world.extensions.items()):
+        if ext_key.kind == WASM or key not in referenced_plugins(ext_key, ext_obj):
+            continue
+        for index, ref in target_gateways(ext_obj):
+            missing, _gateway = _check_target(ext_key, index, ref, world)
+            gw_key = (key.namespace, str(ref.get("name", "")))
+            if missing is None and gw_key not in gateways:
+                gateways.append(gw_key)
+    ancestors = []
+    for gw_key in gateways:
+        profile, why = gateway_profile(world, world.gateways[gw_key])
+        failure = None
+        if profile is None or not profile.supports_wasm:
+            used = f'"{profile.name}"' if profile is not None else f"({why})"
+            failure = Failure(ACCEPTED, "NotAllowed",
+                              f"{WASM} is supported only on GatewayClass "
+                              f'"{GLOBAL_EXTERNAL}"; Gateway {gw_key[0]}/{gw_key[1]} '
+                              f"uses {used}")
+        ancestors.append(AncestorVerdict(gw_key, plugin_failure or failure, profile))
+    return ObjectVerdict(key, uid, generation, tuple(ancestors), plugin_failure)
