@@ -104,10 +104,11 @@ def load_kubeconfig(path: str | os.PathLike[str] | None = None,
 
 def load_in_cluster(
     *,
-    account_dir: Path = SERVICE_ACCOUNT_DIR,
+    account_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> LoadedConfig:
     """Load the pod's service account (token, CA, namespace) and ``KUBERNETES_SERVICE_*``."""
+    account_dir = SERVICE_ACCOUNT_DIR if account_dir is None else account_dir
     from kubernetes.client import ApiClient
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.incluster_config import InClusterConfigLoader

@@ -187,6 +187,23 @@ def test_in_cluster_outside_a_cluster_is_a_kubeconfig_error(tmp_path: Path) -> N
         load_in_cluster(account_dir=tmp_path, environ={})
 
 
+def test_in_cluster_client_uses_the_pod_namespace(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from gke_service_extensions.kube import _config
+
+    (tmp_path / "token").write_text("sa-token-value")
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\nx\n")
+    (tmp_path / "namespace").write_text("team-c")
+    monkeypatch.setattr(_config, "SERVICE_ACCOUNT_DIR", tmp_path)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.2")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "6443")
+    with ExtensionsClient.in_cluster() as c:
+        assert c.default_namespace == "team-c"
+        assert c.host == "https://10.0.0.2:6443"
+        assert c.verify_tls is True
+        assert "sa-token-value" not in repr(c)
+
+
 def test_in_cluster_reads_service_account(tmp_path: Path) -> None:
     from gke_service_extensions.kube._config import load_in_cluster
 
