@@ -247,6 +247,10 @@ def _check_class(key: ObjectKey, obj: Mapping[str, Any], world: World,
                        f"{ROUTING} is not supported on {cls} (Gateway {gw}); use a "
                        "regional GatewayClass"), profile
     for path, ext in iter_extensions(obj):
+        if ext.get("observabilityMode") and profile.is_global:
+            return Failure(ACCEPTED, "NotAllowed",
+                           f"{path}.observabilityMode: supported only on regional "
+                           f"GatewayClasses; Gateway {gw} uses {cls}"), profile
         kind = backend_kind(ext)
         if kind is None:
             if key.kind == ROUTING:

@@ -336,3 +336,12 @@ def test_cel_matcher_gke_cannot_translate_is_invalid_cel_expression() -> None:
 def test_valid_cel_matchers_pass() -> None:
     assert verdicts(*healthy_callout(),
                     extension(cel=['request.path.startsWith("/api")']))[TE].ok
+
+
+def test_observability_mode_is_allowed_only_on_regional_classes() -> None:
+    ext = extension(exts=[service_ext(observabilityMode=True)])
+    failure = only_failure(verdicts(*healthy_callout(), ext)[TE])
+    assert failure is not None
+    assert failure.reason == "NotAllowed"
+    assert "observabilityMode" in failure.message
+    assert verdicts(gateway(cls=REGIONAL), service(), endpoints(), ext)[TE].ok
