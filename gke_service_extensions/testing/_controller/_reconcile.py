@@ -4,11 +4,13 @@ No I/O and no clock: :func:`evaluate` reads a :class:`~._world.World` and return
 GCPTrafficExtension, GCPRoutingExtension and GCPWasmPlugin, which Gateways are its ancestors
 and, per ancestor, the first failure GKE would report (or ``None`` when it can be programmed).
 
-Checks, in order, per ancestor Gateway (SPEC §2-5, §7):
+Checks, in order, per ancestor Gateway (SPEC §2-5, §7); an object whose fields have the wrong
+JSON types fails first with Accepted=False ``Invalid`` (the API server normally stops those):
 
 1. the target is a Gateway that exists in the extension's namespace
    (Accepted=False ``NoMatchingTarget``);
-2. its GatewayClass supports the kind and each backend kind (Accepted=False ``NotAllowed``);
+2. its GatewayClass is a GKE class that supports the kind, each backend kind,
+   ``googleAPIServiceName`` and ``observabilityMode`` (Accepted=False ``NotAllowed``);
 3. it is the oldest extension of its kind on that Gateway (Accepted=False ``Conflicted``);
 4. every celMatcher is a CEL expression GKE accepts (Accepted=False ``InvalidCELExpression``);
 5. every backend resolves: Service and port exist (ResolvedRefs=False
