@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import best_of, ratio_line, time_import  # noqa: E402
+from _util import best_of, ratio_line, time_import
 
 ROOT = Path(__file__).resolve().parents[1]
 CRDS = ROOT / "tests" / "data" / "crds"

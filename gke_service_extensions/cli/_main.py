@@ -120,10 +120,8 @@ def _validate(files: Sequence[str], profile: str | None, out: TextIO) -> int:
 def _client(args: argparse.Namespace) -> ExtensionsClient:
     from ..kube import ExtensionsClient
 
-    client = ExtensionsClient.from_kubeconfig(args.kubeconfig, context=args.context)
-    if args.namespace:
-        client = ExtensionsClient(client.api_client, namespace=args.namespace)
-    return client
+    return ExtensionsClient.from_kubeconfig(args.kubeconfig, context=args.context,
+                                            namespace=args.namespace)
 
 
 def _progress(out: TextIO) -> Any:
@@ -135,11 +133,12 @@ def _progress(out: TextIO) -> Any:
 
 
 def _apply(args: argparse.Namespace, out: TextIO) -> int:
-    from ..models import MODELS, load_manifests
+    from ..models import MODELS, KubeModel, load_manifests
 
-    objs = []
+    objs: list[KubeModel] = []
     for path in args.files:
-        objs += load_manifests(_read(path), profile=args.profile)
+        objs += [o for o in load_manifests(_read(path), profile=args.profile)
+                 if isinstance(o, KubeModel)]
     with _client(args) as client:
         applied = []
         for obj in objs:

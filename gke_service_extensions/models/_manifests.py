@@ -101,5 +101,5 @@ def dump_manifests(objects: Iterable[KubeModel | Mapping[str, Any]]) -> str:
     """Multi-document YAML of the given objects (models or plain mappings)."""
     yaml, _, dumper = _yaml()
     docs = [o.to_manifest() if isinstance(o, KubeModel) else dict(o) for o in objects]
-    return yaml.dump_all(docs, Dumper=dumper, sort_keys=False, default_flow_style=False,
-                         explicit_start=True, allow_unicode=True)
+    return str(yaml.dump_all(docs, Dumper=dumper, sort_keys=False, default_flow_style=False,
+                         explicit_start=True, allow_unicode=True))

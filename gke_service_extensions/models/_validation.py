@@ -320,9 +320,10 @@ def validate_model_data(
         ctx.add("", f"a manifest must be a mapping, got {_describe(data)}")
         return ctx.problems
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    if api_version != info.api_version:
+    # Missing apiVersion/kind are reported as required fields by the model walk below.
+    if api_version is not None and api_version != info.api_version:
         ctx.add("apiVersion", f"must be {info.api_version!r}, got {_describe(api_version)}")
-    if kind != info.kind:
+    if kind is not None and kind != info.kind:
         ctx.add("kind", f"must be {info.kind!r}, got {_describe(kind)}")
     if data.get("metadata") is None:
         ctx.add("metadata.name", "is required (or metadata.generateName)")

@@ -78,7 +78,8 @@ def wasm_plugin() -> dict[str, Any]:
                 {
                     "name": "wasm-plugin-version",
                     "description": "Test wasm plugin version",
-                    "image": "us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main",
+                    "image":
+                        "us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main",
                     "weight": 1000000,
                 }
             ],

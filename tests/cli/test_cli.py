@@ -69,8 +69,8 @@ def test_wait_reports_the_controllers_reason_on_failure(
     gke_simulator: GKESimulator, capsys: pytest.CaptureFixture[str],
 ) -> None:
     # No Gateway exists: GKE answers NoMatchingTarget.
-    status, out = _run("apply", "--kubeconfig", str(gke_simulator.kubeconfig_path), "-f",
-                       str(EXAMPLES / "traffic-extension-events.yaml"), "--timeout", "30")
+    status, _ = _run("apply", "--kubeconfig", str(gke_simulator.kubeconfig_path), "-f",
+                     str(EXAMPLES / "traffic-extension-events.yaml"), "--timeout", "30")
     assert status == 1
     assert "NoMatchingTarget" in capsys.readouterr().err
 
@@ -81,4 +81,5 @@ def test_demo_runs_end_to_end_on_the_embedded_simulator() -> None:
     assert "all 3 objects programmed" in out
     assert "lbTrafficExtensions/" in out
     assert "WasmPlugin projects/" in out
-    assert "ProgrammingFailed" in out and "NotAllowed" in out
+    assert "ProgrammingFailed" in out
+    assert "NotAllowed" in out

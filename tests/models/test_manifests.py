@@ -16,10 +16,10 @@ from gke_service_extensions import (
     UnknownKindError,
 )
 from gke_service_extensions.models import (
+    Gateway,
     GCPRoutingExtension,
     GCPTrafficExtension,
     GCPWasmPlugin,
-    Gateway,
     OtherKinds,
     UnknownFields,
     dump_manifests,
@@ -87,7 +87,8 @@ kind: Gateway
 metadata:
   name: external-http
   annotations:
-    networking.gke.io/lb-traffic-extensions: "/projects/1/locations/global/lbTrafficExtensions/a, projects/1/locations/global/lbTrafficExtensions/b"
+    networking.gke.io/lb-traffic-extensions: "/projects/1/locations/global/lbTrafficExtensions/a,
+      projects/1/locations/global/lbTrafficExtensions/b"
 spec:
   gatewayClassName: gke-l7-global-external-managed
   listeners: [{name: http, protocol: HTTP, port: 80}]

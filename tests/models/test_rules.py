@@ -400,12 +400,12 @@ def test_messages_use_yaml_names_never_python_names(
 def test_validation_error_is_a_value_error(sample: Callable[[str], dict[str, Any]]) -> None:
     data = sample("wasm")
     mutate(data, "spec.versions", [])
-    with pytest.raises(ValueError, match="spec.versions"):
+    with pytest.raises(ValueError, match=r"spec\.versions"):
         GCPWasmPlugin.from_manifest(data)
 
 
 def test_unknown_profile_is_refused_with_the_known_ones(
     sample: Callable[[str], dict[str, Any]],
 ) -> None:
-    with pytest.raises(ValueError, match="known profiles: gke-1.33, newest"):
+    with pytest.raises(ValueError, match=r"known profiles: gke-1\.33, newest"):
         GCPWasmPlugin.from_manifest(sample("wasm"), profile="gke-1.20")
