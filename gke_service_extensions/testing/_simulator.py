@@ -108,7 +108,11 @@ class GKESimulator:
             for name in GKE_GATEWAY_CLASSES:
                 self.store.create(GATEWAY_CLASS, {
                     "metadata": {"name": name},
-                    "spec": {"controllerName": _CONTROLLER_NAME}})
+                    "spec": {"controllerName": _CONTROLLER_NAME},
+                    "status": {"conditions": [{
+                        "type": "Accepted", "status": "True", "reason": "Accepted",
+                        "message": "", "observedGeneration": 1,
+                        "lastTransitionTime": "2026-01-01T00:00:00Z"}]}})
             if self._want_gcp:
                 self._start_gcp()
             if self._want_controller:
@@ -179,6 +183,11 @@ class GKESimulator:
     def gcp_endpoint(self) -> str | None:
         """The Google Cloud APIs' URL, or None when that part is not running."""
         return str(self.gcp_server.endpoint) if self.gcp_server is not None else None
+
+    @property
+    def gcp_faults(self) -> Any:
+        """Fault injection for the Google Cloud APIs (``testing._gcp.Faults``), or None."""
+        return self.gcp_server.faults if self.gcp_server is not None else None
 
     @property
     def project_id(self) -> str:

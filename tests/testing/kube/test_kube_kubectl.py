@@ -167,3 +167,22 @@ def test_core_service_apply_uses_strategic_merge(sim: GKESimulator, tmp_path: Pa
     assert "warning" not in proc.stderr.lower()
     ports = json.loads(_kubectl(sim, "get", "svc", "svc", "-o", "jsonpath={.spec.ports}").stdout)
     assert ports == [{"name": "grpc", "port": 443, "appProtocol": "HTTP2", "targetPort": 8443}]
+
+
+def test_full_stack_wait_on_gateway_and_extension_status(tmp_path: Path,
+                                                          traffic_extension: Factory) -> None:
+    with GKESimulator() as full:
+        full.add_service("callout")
+        gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                   "metadata": {"name": "gw"},
+                   "spec": {"gatewayClassName": "gke-l7-global-external-managed",
+                            "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}}
+        _kubectl(full, "apply", "-f", _manifest(tmp_path, gateway, traffic_extension()))
+        _kubectl(full, "wait", "--for=condition=Programmed", "gateway/gw", "--timeout=30s")
+        out = _kubectl(full, "wait", "--for=jsonpath={.status.ancestors[0].conditions[?(@.type"
+                       '=="Programmed")].status}=True', "gcptrafficextension/my-ext",
+                       "--timeout=30s").stdout
+        assert "condition met" in out
+        described = _kubectl(full, "describe", "gcptrafficextension", "my-ext").stdout
+        assert "Events:" in described
+        assert "<none>" not in described.split("Events:")[1]
