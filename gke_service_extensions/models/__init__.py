@@ -18,6 +18,7 @@ from ._common import (
     PolicyStatus,
     TargetRef,
 )
+from ._crd import to_crd
 from ._extensions import (
     BackendRef,
     BodySendMode,
@@ -98,5 +99,6 @@ __all__ = [
     "get_profile",
     "load_manifests",
     "model_for",
+    "to_crd",
     "validate_manifest",
 ]

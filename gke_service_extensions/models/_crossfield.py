@@ -194,9 +194,6 @@ def _cel_expression_rules(data: Mapping[str, Any], path: str, ctx: Context) -> N
     refs = data.get("backendRefs")
     if isinstance(refs, list):
         rpath = _join(path, "backendRefs")
-        if rules.cel_backend_refs_max is not None and len(refs) > rules.cel_backend_refs_max:
-            ctx.add(rpath, f"must have at most {rules.cel_backend_refs_max} item"
-                           f"{'s' if rules.cel_backend_refs_max != 1 else ''}, got {len(refs)}")
         for i, ref in enumerate(refs):
             if not isinstance(ref, Mapping):
                 continue

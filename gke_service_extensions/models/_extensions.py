@@ -40,7 +40,7 @@ METADATA_KEY = PatternSpec(
     "1 to 63 letters, digits, whitespace or /-._~%!$&'()*+,;=:{}[]",
 )
 METADATA_VALUE = PatternSpec(
-    r"^([A-Za-z0-9\/\-._~%!$&'()*+,;=:\"\s\[\]\{\}])*$",
+    r"""^([A-Za-z0-9\/\-._~%!$&'()*+,;=:"\s\[\]\{\}])*$""",
     "letters, digits, whitespace or /-._~%!$&'()*+,;=:\"{}[]",
 )
 
@@ -109,7 +109,9 @@ class CelExpression(WireModel):
     """One ORed entry of a chain's match condition."""
 
     cel_matcher: Annotated[str | None, Text(max_len=512)] = None
-    backend_refs: Annotated[list[BackendRef] | None, Items()] = None
+    backend_refs: Annotated[
+        list[BackendRef] | None, Items(max_items=lambda r: r.cel_backend_refs_max)
+    ] = None
 
 
 class MatchCondition(WireModel):

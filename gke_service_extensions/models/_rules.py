@@ -68,7 +68,8 @@ class Items:
     """A list with optional item-count bounds."""
 
     min_items: int | None = None
-    max_items: int | None = None
+    #: A bound, or a callable reading it from the active rules (None there: unbounded).
+    max_items: int | Callable[[KindRules], int | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

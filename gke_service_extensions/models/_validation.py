@@ -207,10 +207,13 @@ def _check_value(shape: _Shape, value: Any, path: str, ctx: Context) -> None:
                     ctx.add(path, f"must be at most {hi}, got {value}")
         elif isinstance(rule, Items):
             n = len(value)
+            most = rule.max_items
+            if callable(most):
+                most = most(ctx.rules) if ctx.rules is not None else None
             if rule.min_items is not None and n < rule.min_items:
                 ctx.add(path, f"must have at least {_plural(rule.min_items, 'item')}, got {n}")
-            elif rule.max_items is not None and n > rule.max_items:
-                ctx.add(path, f"must have at most {_plural(rule.max_items, 'item')}, got {n}")
+            elif most is not None and n > most:
+                ctx.add(path, f"must have at most {_plural(most, 'item')}, got {n}")
         elif isinstance(rule, MapOf):
             _check_map(rule, value, path, ctx)
     if shape.kind == "list" and shape.item is not None:
