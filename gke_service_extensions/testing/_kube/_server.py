@@ -10,21 +10,14 @@ bookmarks and 410 Expired. Requests pass through :class:`~._faults.Faults` first
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
-import queue
 import re
-import select
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -33,6 +26,7 @@ from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
 from . import _discovery
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
+from ._http import Handler, HTTPServer, Request, Response
 from ._openapi import openapi_v3_document, openapi_v3_index
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from ._resources import ServedKind, find_by_plural
@@ -43,7 +37,9 @@ from ._selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from ._store import ObjectStore, StoreConflict, StoreError, StoreGone, WatchEvent, resource_name
+from ._status import ApiError, details_for, from_store_error
+from ._store import ObjectStore, StoreConflict, StoreError, resource_name
+from ._watch import WatchStream
 
 __all__ = ["ApiError", "KubeAPIServer", "Validator", "default_validator"]
 
@@ -72,45 +68,6 @@ def default_validator(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Proble
     return list(validate_manifest(obj, unknown_fields=UnknownFields.PRESERVE))
 
 
-class ApiError(Exception):
-    """An error answered as a Kubernetes ``Status`` object."""
-
-    def __init__(self, code: int, reason: str, message: str, *,
-                 details: dict[str, Any] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.code, self.reason, self.message = code, reason, message
-        self.details = details
-        self.headers = dict(headers or {})
-
-    def status(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                "status": "Failure", "message": self.message,
-                                "reason": self.reason}
-        if self.details is not None:
-            body["details"] = self.details
-        body["code"] = self.code
-        return body
-
-
-def _details(info: ResourceInfo, name: str | None) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    if name:
-        d["name"] = name
-    if info.group:
-        d["group"] = info.group
-    d["kind"] = info.plural
-    return d
-
-
-def _from_store_error(err: StoreError, info: ResourceInfo) -> ApiError:
-    target = err.info or info
-    details = _details(target, err.name)
-    if isinstance(err, StoreGone):
-        return ApiError(410, "Expired", err.message)
-    return ApiError(err.code, err.status_reason, err.message, details=details)
-
-
 @dataclass(slots=True)
 class _Target:
     """A resource request: which kind, where, which object and subresource."""
@@ -123,30 +80,6 @@ class _Target:
     @property
     def info(self) -> ResourceInfo:
         return self.kind.info
-
-
-@dataclass(slots=True)
-class _Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: Mapping[str, str]
-    body: bytes
-    user_agent: str = ""
-
-    def param(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else default
-
-    def flag(self, name: str) -> bool:
-        return (self.param(name) or "").lower() in ("1", "true")
-
-
-@dataclass(slots=True)
-class _Response:
-    code: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class KubeAPIServer:
@@ -167,13 +100,13 @@ class KubeAPIServer:
         self.validator: Validator = validator or default_validator
         self.bookmark_interval = bookmark_interval
         self._host, self._port = host, port
-        self._httpd: _HTTPServer | None = None
+        self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.sleep: Callable[[float], bool] = sleep or self._stopping.wait
         #: seconds between checks that the client of an idle watch is still connected
         self.idle_check_interval = 1.0
-        self._watch_queues: set[queue.Queue[WatchEvent | None]] = set()
+        self._watches: set[WatchStream] = set()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -196,12 +129,12 @@ class KubeAPIServer:
     def active_watches(self) -> int:
         """How many watch streams are open."""
         with self._lock:
-            return len(self._watch_queues)
+            return len(self._watches)
 
     def start(self) -> None:
         """Bind an ephemeral port and serve in a background thread."""
         self._stopping.clear()
-        self._httpd = _HTTPServer((self._host, self._port), _Handler, self)
+        self._httpd = HTTPServer((self._host, self._port), Handler, self)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05},
                                         name="kube-api-server", daemon=True)
@@ -213,8 +146,8 @@ class KubeAPIServer:
             return
         self._stopping.set()
         with self._lock:
-            for q in self._watch_queues:
-                q.put(None)
+            for stream in self._watches:
+                stream.close()
         self._httpd.shutdown()
         self._httpd.close_all_connections()
         self._httpd.server_close()
@@ -224,7 +157,7 @@ class KubeAPIServer:
 
     # ------------------------------------------------------------------ routing
 
-    def handle(self, req: _Request) -> _Response | Iterator[bytes]:
+    def handle(self, req: Request) -> Response | Iterator[bytes]:
         """Answer one request: a response, or for watches an iterator of JSON lines."""
         path = req.path.rstrip("/") or "/"
         parts = [p for p in path.split("/") if p]
@@ -232,7 +165,7 @@ class KubeAPIServer:
             if req.method == "GET":
                 doc = self._non_resource(parts)
                 if doc is not None:
-                    return _Response(200, doc)
+                    return Response(200, doc)
             target = self._resolve(parts)
             if target is None:
                 raise ApiError(404, "NotFound",
@@ -240,9 +173,9 @@ class KubeAPIServer:
                                details={})
             return self._resource(req, target)
         except ApiError as err:
-            return _Response(err.code, err.status(), err.headers)
+            return Response(err.code, err.status(), err.headers)
 
-    def request_info(self, req: _Request) -> RequestInfo:
+    def request_info(self, req: Request) -> RequestInfo:
         """Verb and resource of a request, for fault rules and counters."""
         parts = [p for p in req.path.split("/") if p]
         target = self._resolve(parts)
@@ -307,7 +240,7 @@ class KubeAPIServer:
             return None
         return _Target(kind, namespace, name, sub)
 
-    def _resource(self, req: _Request, t: _Target) -> _Response | Iterator[bytes]:
+    def _resource(self, req: Request, t: _Target) -> Response | Iterator[bytes]:
         m = req.method
         if t.name is None:
             if m == "GET":
@@ -318,7 +251,7 @@ class KubeAPIServer:
                 return self._delete_collection(req, t)
         else:
             if m == "GET":
-                return _Response(200, self._get(t))
+                return Response(200, self._get(t))
             if m == "PUT":
                 return self._update(req, t)
             if m == "PATCH":
@@ -336,10 +269,10 @@ class KubeAPIServer:
         obj = self.store.get(t.info, t.namespace, t.name)
         if obj is None:
             raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
-                           details=_details(t.info, t.name))
+                           details=details_for(t.info, t.name))
         return obj
 
-    def _selectors(self, req: _Request, t: _Target) -> Callable[[Mapping[str, Any]], bool]:
+    def _selectors(self, req: Request, t: _Target) -> Callable[[Mapping[str, Any]], bool]:
         try:
             labels = parse_label_selector(req.param("labelSelector"))
             fields = parse_field_selector(req.param("fieldSelector"), t.info.kind)
@@ -354,7 +287,7 @@ class KubeAPIServer:
 
         return match
 
-    def _list(self, req: _Request, t: _Target) -> _Response:
+    def _list(self, req: Request, t: _Target) -> Response:
         match = self._selectors(req, t)
         items, rv = self.store.list(t.info, t.namespace)
         items = [o for o in items if match(o)]
@@ -381,9 +314,9 @@ class KubeAPIServer:
                 items = items[:limit]
         body = {"apiVersion": t.info.api_version, "kind": t.info.list_kind, "metadata": meta,
                 "items": items}
-        return _Response(200, body)
+        return Response(200, body)
 
-    def _watch(self, req: _Request, t: _Target) -> Iterator[bytes]:
+    def _watch(self, req: Request, t: _Target) -> Iterator[bytes]:
         match = self._selectors(req, t)
         timeout_s = req.param("timeoutSeconds")
         try:
@@ -395,74 +328,22 @@ class KubeAPIServer:
         if rv_param and rv_param != "0" and not rv_param.isdigit():
             raise ApiError(400, "BadRequest", f"invalid resource version: {rv_param!r}")
         expire, close_after = self.faults.watch_faults(self.request_info(req))
-        q: queue.Queue[WatchEvent | None] = queue.Queue()
-        # Subscribe before reading the backlog: events in both are deduplicated by RV.
-        unsubscribe = self.store.subscribe(q.put)
+        stream = WatchStream(self.store, t.info, t.namespace, match, resource_version=rv_param,
+                             bookmarks=bookmarks, bookmark_interval=self.bookmark_interval,
+                             idle_check_interval=self.idle_check_interval,
+                             deadline=_deadline(timeout, close_after), expire=expire,
+                             stopping=self._stopping, on_done=self._watch_done)
         with self._lock:
-            self._watch_queues.add(q)
-        return self._watch_stream(t, match, q, unsubscribe, rv_param, expire, bookmarks,
-                                  _deadline(timeout, close_after))
+            self._watches.add(stream)
+        return iter(stream)
 
-    def _watch_stream(self, t: _Target, match: Callable[[Mapping[str, Any]], bool],
-                      q: queue.Queue[WatchEvent | None], unsubscribe: Callable[[], None],
-                      rv_param: str, expire: bool, bookmarks: bool,
-                      deadline: float | None) -> Iterator[bytes]:
-        try:
-            if expire:
-                yield _event_line("ERROR", _gone(rv_param or "0"))
-                return
-            backlog: list[WatchEvent]
-            if rv_param in ("", "0"):
-                items, list_rv = self.store.list(t.info, t.namespace)
-                last = int(list_rv)
-                backlog = [WatchEvent("ADDED", t.info, o) for o in items]
-            else:
-                last = int(rv_param)
-                try:
-                    backlog = self.store.events_since(last)
-                except StoreGone as err:
-                    yield _event_line("ERROR", _gone(rv_param, str(err)))
-                    return
-            for ev in backlog:
-                if ev.type != "ADDED" or rv_param not in ("", "0"):
-                    last = max(last, ev.resource_version)
-                if ev.info == t.info and match(ev.object):
-                    yield _event_line(ev.type, ev.object)
-            next_bookmark = time.monotonic() + self.bookmark_interval
-            while not self._stopping.is_set():
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    return
-                wait = self.idle_check_interval
-                if bookmarks:
-                    wait = min(wait, next_bookmark - now)
-                if deadline is not None:
-                    wait = min(wait, deadline - now)
-                try:
-                    item = q.get(timeout=max(wait, 0.0))
-                except queue.Empty:
-                    yield b""  # idle tick: lets the handler notice a client that left
-                    if bookmarks and time.monotonic() >= next_bookmark:
-                        yield _event_line("BOOKMARK", {
-                            "kind": t.info.kind, "apiVersion": t.info.api_version,
-                            "metadata": {"resourceVersion": str(last)}})
-                        next_bookmark = time.monotonic() + self.bookmark_interval
-                    continue
-                if item is None:
-                    return
-                if item.resource_version <= last:
-                    continue
-                last = item.resource_version
-                if item.info == t.info and match(item.object):
-                    yield _event_line(item.type, item.object)
-        finally:
-            unsubscribe()
-            with self._lock:
-                self._watch_queues.discard(q)
+    def _watch_done(self, stream: WatchStream) -> None:
+        with self._lock:
+            self._watches.discard(stream)
 
     # ------------------------------------------------------------------ writes
 
-    def _dry_run(self, req: _Request, body: Mapping[str, Any] | None = None) -> bool:
+    def _dry_run(self, req: Request, body: Mapping[str, Any] | None = None) -> bool:
         values = list(req.query.get("dryRun", []))
         if body is not None and isinstance(body.get("dryRun"), list):
             values.extend(str(v) for v in body["dryRun"])
@@ -472,7 +353,7 @@ class KubeAPIServer:
                                f'Invalid dry run value: "{v}" (supported value: "All")')
         return bool(values)
 
-    def _manager(self, req: _Request, *, required: bool = False) -> str:
+    def _manager(self, req: Request, *, required: bool = False) -> str:
         manager = req.param("fieldManager")
         if manager:
             if len(manager) > 128:
@@ -485,7 +366,7 @@ class KubeAPIServer:
                            "fieldManager query parameter", details={})
         return (req.user_agent.split("/", 1)[0] or "unknown") if req.user_agent else "unknown"
 
-    def _body(self, req: _Request, *, yaml_ok: bool = False) -> Any:
+    def _body(self, req: Request, *, yaml_ok: bool = False) -> Any:
         if not req.body:
             raise ApiError(400, "BadRequest", "the body of the request was empty")
         try:
@@ -555,9 +436,9 @@ class KubeAPIServer:
         try:
             return fn()
         except StoreError as err:
-            raise _from_store_error(err, t.info) from err
+            raise from_store_error(err, t.info) from err
 
-    def _create(self, req: _Request, t: _Target) -> _Response:
+    def _create(self, req: Request, t: _Target) -> Response:
         obj = self._check_object(t, self._body(req))
         dry = self._dry_run(req)
         if t.kind.has_status:
@@ -567,9 +448,9 @@ class KubeAPIServer:
         obj["metadata"]["managedFields"] = record_update(
             None, obj, self._manager(req), t.info.api_version, None)
         created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
-        return _Response(201, created)
+        return Response(201, created)
 
-    def _update(self, req: _Request, t: _Target) -> _Response:
+    def _update(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
         obj = self._check_object(t, self._body(req), name=t.name)
         dry = self._dry_run(req)
@@ -579,9 +460,9 @@ class KubeAPIServer:
             current, obj, self._manager(req), t.info.api_version, t.subresource)
         updated = self._store_call(t, lambda: self.store.update(
             t.info, obj, subresource=t.subresource, dry_run=dry))
-        return _Response(200, updated)
+        return Response(200, updated)
 
-    def _patch(self, req: _Request, t: _Target) -> _Response:
+    def _patch(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
         ctype = req.headers.get("Content-Type", "").split(";")[0].strip()
         kind = _PATCH_TYPES.get(ctype)
@@ -618,14 +499,14 @@ class KubeAPIServer:
                                             dry_run=dry)
             except StoreConflict as err:
                 if explicit_rv or attempt == 4:
-                    raise _from_store_error(err, t.info) from err
+                    raise from_store_error(err, t.info) from err
                 continue
             except StoreError as err:
-                raise _from_store_error(err, t.info) from err
-            return _Response(200, updated)
+                raise from_store_error(err, t.info) from err
+            return Response(200, updated)
         raise AssertionError("unreachable")
 
-    def _apply(self, req: _Request, t: _Target, config: Any, dry: bool) -> _Response:
+    def _apply(self, req: Request, t: _Target, config: Any, dry: bool) -> Response:
         assert t.name is not None
         manager = self._manager(req, required=True)
         force = req.flag("force")
@@ -641,27 +522,27 @@ class KubeAPIServer:
                 causes = [{"reason": "FieldManagerConflict", "message": msg, "field": path}
                           for path, msg in err.causes]
                 raise ApiError(409, "Conflict", str(err),
-                               details={**_details(t.info, t.name), "causes": causes}) from err
+                               details={**details_for(t.info, t.name), "causes": causes}) from err
             self._validate(t, _effective(t, current, new))
             try:
                 if current is None:
                     if t.subresource is not None:
                         raise ApiError(404, "NotFound",
                                        f'{resource_name(t.info)} "{t.name}" not found',
-                                       details=_details(t.info, t.name))
+                                       details=details_for(t.info, t.name))
                     new["metadata"].pop("resourceVersion", None)
-                    return _Response(201, self.store.create(t.info, new, dry_run=dry))
-                return _Response(200, self.store.update(t.info, new, subresource=t.subresource,
+                    return Response(201, self.store.create(t.info, new, dry_run=dry))
+                return Response(200, self.store.update(t.info, new, subresource=t.subresource,
                                                         dry_run=dry))
             except StoreConflict as err:
                 if attempt == 4 or "resourceVersion" in (config.get("metadata") or {}):
-                    raise _from_store_error(err, t.info) from err
+                    raise from_store_error(err, t.info) from err
             except StoreError as err:
                 if attempt == 4 or err.code != 409:
-                    raise _from_store_error(err, t.info) from err
+                    raise from_store_error(err, t.info) from err
         raise AssertionError("unreachable")
 
-    def _delete(self, req: _Request, t: _Target) -> _Response:
+    def _delete(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
         options: dict[str, Any] = {}
         if req.body:
@@ -682,15 +563,15 @@ class KubeAPIServer:
                            f"Operation cannot be fulfilled on {resource_name(t.info)} "
                            f'"{t.name}": Precondition failed: {which} in precondition: '
                            f"{want}, {which} in object meta: {have}",
-                           details=_details(t.info, t.name))
+                           details=details_for(t.info, t.name))
         deleted = self.store.delete(t.info, t.namespace, t.name, dry_run=dry)
         if deleted is None:
             raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
-                           details=_details(t.info, t.name))
+                           details=details_for(t.info, t.name))
         still_there = bool(deleted["metadata"].get("finalizers"))
-        return _Response(202 if still_there else 200, deleted)
+        return Response(202 if still_there else 200, deleted)
 
-    def _delete_collection(self, req: _Request, t: _Target) -> _Response:
+    def _delete_collection(self, req: Request, t: _Target) -> Response:
         match = self._selectors(req, t)
         dry = self._dry_run(req)
         items, _ = self.store.list(t.info, t.namespace)
@@ -701,7 +582,7 @@ class KubeAPIServer:
                 gone = self.store.delete(t.info, meta.get("namespace"), meta["name"], dry_run=dry)
                 if gone is not None:
                     deleted.append(gone)
-        return _Response(200, {"apiVersion": t.info.api_version, "kind": t.info.list_kind,
+        return Response(200, {"apiVersion": t.info.api_version, "kind": t.info.list_kind,
                                "metadata": {"resourceVersion": self.store.resource_version},
                                "items": deleted})
 
@@ -736,14 +617,6 @@ def _deadline(timeout: float | None, close_after: float | None) -> float | None:
     return time.monotonic() + min(limits) if limits else None
 
 
-def _gone(rv: str, message: str | None = None) -> dict[str, Any]:
-    return ApiError(410, "Expired", message or f"too old resource version: {rv}").status()
-
-
-def _event_line(type_: str, obj: Mapping[str, Any]) -> bytes:
-    return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
-
-
 def _patch_sets_rv(patch: Any) -> bool:
     if isinstance(patch, dict):
         return "resourceVersion" in (patch.get("metadata") or {})
@@ -751,167 +624,3 @@ def _patch_sets_rv(patch: Any) -> bool:
         return any(isinstance(op, dict) and str(op.get("path", "")).startswith(
             "/metadata/resourceVersion") for op in patch)
     return False
-
-
-# ---------------------------------------------------------------------- HTTP plumbing
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-                 api: KubeAPIServer) -> None:
-        self.api = api
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conns_lock:
-            self._conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conns_lock:
-            self._conns.discard(request)
-        super().shutdown_request(request)
-
-    def close_all_connections(self) -> None:
-        with self._conns_lock:
-            conns = list(self._conns)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out as separate writes: without this, Nagle + delayed ACK
-        # add ~40 ms to every response
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        _log.debug("kube-api %s", format % args)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = bytearray()
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return bytes(data)
-                data.extend(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
-        api = self.server.api
-        split = urlsplit(self.path)
-        req = _Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
-                       {k: v for k, v in self.headers.items()}, self._read_body(),
-                       self.headers.get("User-Agent", ""))
-        if self.command not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            self._send(_Response(405, ApiError(405, "MethodNotAllowed",
-                                               "method not allowed").status()))
-            return
-        fault = api.faults.on_request(api.request_info(req))
-        if fault is not None:
-            if fault.delay and api.sleep(fault.delay):
-                self.close_connection = True
-                return
-            if fault.status == 0:
-                self.close_connection = True
-                return
-            if fault.status is not None:
-                self._send(_fault_response(fault.status, fault.retry_after, fault.message))
-                return
-        try:
-            result = api.handle(req)
-        except Exception as err:  # a bug in the simulator: answer 500, do not hang up
-            _log.exception("kube-api: %s %s failed", self.command, self.path)
-            result = _Response(500, ApiError(500, "InternalError",
-                                             f"simulator error: {err!r}").status())
-        if isinstance(result, _Response):
-            self._send(result)
-        else:
-            self._stream(result)
-
-    def _client_gone(self) -> bool:
-        return _client_gone_from(self.connection)
-
-    def _send(self, resp: _Response) -> None:
-        data = json.dumps(resp.body).encode()
-        self.send_response(resp.code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Audit-Id", str(uuid.uuid4()))
-        for k, v in resp.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _stream(self, lines: Iterator[bytes]) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
-        self.wfile.flush()
-        try:
-            for line in lines:
-                if not line:
-                    if self._client_gone():
-                        break
-                    continue
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True
-        except Exception:  # a bug in the simulator: end the stream, keep serving
-            _log.exception("kube-api: watch stream %s failed", self.path)
-            self.close_connection = True
-        finally:
-            close = getattr(lines, "close", None)
-            if close is not None:
-                close()
-
-
-def _client_gone_from(sock: socket.socket) -> bool:
-    """True when the peer closed the connection (readable with nothing to read)."""
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
-    except OSError:
-        return True
-
-
-def _fault_response(status: int, retry_after: float | None, message: str) -> _Response:
-    reasons = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
-               504: "Timeout", 401: "Unauthorized", 403: "Forbidden", 409: "Conflict"}
-    reason = reasons.get(status, "InternalError")
-    headers: dict[str, str] = {}
-    details: dict[str, Any] = {}
-    if retry_after is not None:
-        headers["Retry-After"] = str(max(1, round(retry_after)))
-        details["retryAfterSeconds"] = max(1, round(retry_after))
-    text = message or {429: "Too many requests, please try again later.",
-                       503: "the server is currently unable to handle the request"}.get(
-        status, "Internal error occurred: injected fault")
-    return _Response(status, ApiError(status, reason, text, details=details).status(), headers)

@@ -1,0 +1,109 @@
+"""One watch stream: initial state or backlog, then live events, bookmarks, deadline."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ...models._meta import ResourceInfo
+from ._status import gone_status
+from ._store import ObjectStore, StoreGone, WatchEvent
+
+__all__ = ["WatchStream", "event_line"]
+
+
+def event_line(type_: str, obj: Mapping[str, Any]) -> bytes:
+    """One watch event as the JSON line the API server sends."""
+    return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+class WatchStream:
+    """The JSON lines of one watch of ``info`` (in ``namespace`` if given).
+
+    It subscribes to the store when created, so nothing written afterwards is missed;
+    events seen both in the backlog and live are deduplicated by resourceVersion. With
+    ``resource_version`` unset or ``"0"`` it starts with ADDED for every existing object,
+    otherwise with the kept events after it (an ERROR 410 event when they are gone).
+    Iterating yields ``b""`` when idle for ``idle_check_interval`` so the HTTP layer can
+    notice a client that left. :meth:`close` ends the stream from another thread.
+    """
+
+    def __init__(self, store: ObjectStore, info: ResourceInfo, namespace: str | None,
+                 match: Callable[[Mapping[str, Any]], bool], *, resource_version: str,
+                 bookmarks: bool, bookmark_interval: float, idle_check_interval: float,
+                 deadline: float | None, expire: bool, stopping: threading.Event,
+                 on_done: Callable[[WatchStream], None]) -> None:
+        self._store, self._info, self._namespace, self._match = store, info, namespace, match
+        self._rv = resource_version
+        self._bookmarks, self._bookmark_interval = bookmarks, bookmark_interval
+        self._idle = idle_check_interval
+        self._deadline, self._expire, self._stopping = deadline, expire, stopping
+        self._on_done = on_done
+        self._queue: queue.Queue[WatchEvent | None] = queue.Queue()
+        self._unsubscribe = store.subscribe(self._queue.put)
+
+    def close(self) -> None:
+        """End the stream (thread-safe)."""
+        self._queue.put(None)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._lines()
+        finally:
+            self._unsubscribe()
+            self._on_done(self)
+
+    def _lines(self) -> Iterator[bytes]:
+        info, match = self._info, self._match
+        if self._expire:
+            yield event_line("ERROR", gone_status(self._rv or "0"))
+            return
+        from_now = self._rv in ("", "0")
+        backlog: list[WatchEvent]
+        if from_now:
+            items, list_rv = self._store.list(info, self._namespace)
+            last = int(list_rv)
+            backlog = [WatchEvent("ADDED", info, o) for o in items]
+        else:
+            last = int(self._rv)
+            try:
+                backlog = self._store.events_since(last)
+            except StoreGone as err:
+                yield event_line("ERROR", gone_status(self._rv, str(err)))
+                return
+        for ev in backlog:
+            if not from_now:
+                last = max(last, ev.resource_version)
+            if ev.info == info and match(ev.object):
+                yield event_line(ev.type, ev.object)
+        next_bookmark = time.monotonic() + self._bookmark_interval
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            if self._deadline is not None and now >= self._deadline:
+                return
+            wait = self._idle
+            if self._bookmarks:
+                wait = min(wait, next_bookmark - now)
+            if self._deadline is not None:
+                wait = min(wait, self._deadline - now)
+            try:
+                item = self._queue.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                yield b""
+                if self._bookmarks and time.monotonic() >= next_bookmark:
+                    yield event_line("BOOKMARK", {
+                        "kind": info.kind, "apiVersion": info.api_version,
+                        "metadata": {"resourceVersion": str(last)}})
+                    next_bookmark = time.monotonic() + self._bookmark_interval
+                continue
+            if item is None:
+                return
+            if item.resource_version <= last:
+                continue
+            last = item.resource_version
+            if item.info == info and match(item.object):
+                yield event_line(item.type, item.object)
