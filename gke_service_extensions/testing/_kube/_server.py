@@ -41,11 +41,13 @@ from ._status import ApiError, details_for, from_store_error
 from ._store import ObjectStore, StoreConflict, StoreError, resource_name
 from ._watch import WatchStream
 
-__all__ = ["ApiError", "KubeAPIServer", "Validator", "default_validator"]
+__all__ = ["ApiError", "KubeAPIServer", "UnknownFieldFinder", "Validator",
+           "default_unknown_fields", "default_validator"]
 
 _log = logging.getLogger(__name__)
 
 Validator = Callable[[ResourceInfo, Mapping[str, Any]], list[Problem]]
+UnknownFieldFinder = Callable[[ResourceInfo, Mapping[str, Any]], list[str]]
 
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                            r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -68,6 +70,16 @@ def default_validator(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Proble
     return list(validate_manifest(obj, unknown_fields=UnknownFields.PRESERVE))
 
 
+def default_unknown_fields(info: ResourceInfo, obj: Mapping[str, Any]) -> list[str]:
+    """Paths of fields the schema does not declare, for the networking.gke.io kinds."""
+    if info.group != GKE_NETWORKING_GROUP:
+        return []
+    from ...models import UnknownFields, validate_manifest
+
+    return [p.path for p in validate_manifest(obj, unknown_fields=UnknownFields.REJECT)
+            if p.message.startswith("unknown field")]
+
+
 @dataclass(slots=True)
 class _Target:
     """A resource request: which kind, where, which object and subresource."""
@@ -88,16 +100,20 @@ class KubeAPIServer:
     ``validator`` answers 422 for invalid objects (default: ``models.validate_manifest``
     for the networking.gke.io kinds); ``bookmark_interval`` is how often watches that allow
     bookmarks get one (seconds); ``sleep`` is how injected latency and stalls wait
-    (default: a wait that :meth:`stop` interrupts; it returns True when interrupted).
+    (default: a wait that :meth:`stop` interrupts; it returns True when interrupted);
+    ``unknown_fields`` finds undeclared fields for ``fieldValidation`` (Strict: 400,
+    Warn: ``Warning`` headers, Ignore). Unknown fields are kept, not pruned.
     """
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
                  validator: Validator | None = None, bookmark_interval: float = 1.0,
                  host: str = "127.0.0.1", port: int = 0,
-                 sleep: Callable[[float], bool] | None = None) -> None:
+                 sleep: Callable[[float], bool] | None = None,
+                 unknown_fields: UnknownFieldFinder | None = None) -> None:
         self.store = store
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
+        self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
         self.bookmark_interval = bookmark_interval
         self._host, self._port = host, port
         self._httpd: HTTPServer | None = None
@@ -405,7 +421,27 @@ class KubeAPIServer:
         obj["apiVersion"], obj["kind"] = t.info.api_version, t.info.kind
         return obj
 
-    def _validate(self, t: _Target, obj: Mapping[str, Any]) -> None:
+    def _validate(self, req: Request, t: _Target, obj: Mapping[str, Any]) -> dict[str, str]:
+        """Raise 422 for invalid objects; apply ``fieldValidation``; the warning headers."""
+        self._check_valid(t, obj)
+        directive = req.param("fieldValidation") or "Warn"
+        if directive not in ("Strict", "Warn", "Ignore"):
+            raise ApiError(400, "BadRequest", f"fieldValidation must be one of Strict, Warn, "
+                           f"Ignore; got {directive!r}")
+        if directive == "Ignore" or t.subresource is not None:
+            return {}
+        unknown = self.unknown_fields(t.info, obj)
+        if not unknown:
+            return {}
+        listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        if directive == "Strict":
+            raise ApiError(400, "BadRequest",
+                           f'{t.info.kind} in version "{t.info.version}" cannot be handled as '
+                           f"a {t.info.kind}: strict decoding error: {listed}")
+        return {"Warning": ", ".join(
+            f'299 - "unknown field \\"{path}\\""' for path in unknown)}
+
+    def _check_valid(self, t: _Target, obj: Mapping[str, Any]) -> None:
         meta = obj.get("metadata") or {}
         name = meta.get("name") or "" if isinstance(meta, Mapping) else ""
         try:
@@ -443,24 +479,24 @@ class KubeAPIServer:
         dry = self._dry_run(req)
         if t.kind.has_status:
             obj.pop("status", None)
-        self._validate(t, obj)
+        warnings = self._validate(req, t, obj)
         obj["metadata"].pop("resourceVersion", None)
         obj["metadata"]["managedFields"] = record_update(
             None, obj, self._manager(req), t.info.api_version, None)
         created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
-        return Response(201, created)
+        return Response(201, created, warnings)
 
     def _update(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
         obj = self._check_object(t, self._body(req), name=t.name)
         dry = self._dry_run(req)
         current = self._get(t)
-        self._validate(t, _effective(t, current, obj))
+        warnings = self._validate(req, t, _effective(t, current, obj))
         obj["metadata"]["managedFields"] = record_update(
             current, obj, self._manager(req), t.info.api_version, t.subresource)
         updated = self._store_call(t, lambda: self.store.update(
             t.info, obj, subresource=t.subresource, dry_run=dry))
-        return Response(200, updated)
+        return Response(200, updated, warnings)
 
     def _patch(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
@@ -490,7 +526,7 @@ class KubeAPIServer:
                     raise ApiError(422, "Invalid", str(err)) from err
                 raise ApiError(400, "BadRequest", str(err)) from err
             patched = self._check_object(t, patched, name=t.name)
-            self._validate(t, _effective(t, current, patched))
+            warnings = self._validate(req, t, _effective(t, current, patched))
             patched["metadata"]["managedFields"] = record_update(
                 current, patched, self._manager(req), t.info.api_version, t.subresource)
             explicit_rv = _patch_sets_rv(patch)
@@ -503,7 +539,7 @@ class KubeAPIServer:
                 continue
             except StoreError as err:
                 raise from_store_error(err, t.info) from err
-            return Response(200, updated)
+            return Response(200, updated, warnings)
         raise AssertionError("unreachable")
 
     def _apply(self, req: Request, t: _Target, config: Any, dry: bool) -> Response:
@@ -523,7 +559,7 @@ class KubeAPIServer:
                           for path, msg in err.causes]
                 raise ApiError(409, "Conflict", str(err),
                                details={**details_for(t.info, t.name), "causes": causes}) from err
-            self._validate(t, _effective(t, current, new))
+            warnings = self._validate(req, t, _effective(t, current, new))
             try:
                 if current is None:
                     if t.subresource is not None:
@@ -531,9 +567,10 @@ class KubeAPIServer:
                                        f'{resource_name(t.info)} "{t.name}" not found',
                                        details=details_for(t.info, t.name))
                     new["metadata"].pop("resourceVersion", None)
-                    return Response(201, self.store.create(t.info, new, dry_run=dry))
+                    return Response(201, self.store.create(t.info, new, dry_run=dry),
+                                    warnings)
                 return Response(200, self.store.update(t.info, new, subresource=t.subresource,
-                                                        dry_run=dry))
+                                                        dry_run=dry), warnings)
             except StoreConflict as err:
                 if attempt == 4 or "resourceVersion" in (config.get("metadata") or {}):
                     raise from_store_error(err, t.info) from err

@@ -614,3 +614,61 @@ def test_a_failing_validator_answers_a_500_status(traffic_extension: Factory) ->
                             {"Content-Type": "application/json"})
     assert (status, body["kind"], body["reason"]) == (500, "Status", "InternalError")
     assert "validator bug" in body["message"]
+
+
+def _with_typo(traffic_extension: Factory) -> dict[str, Any]:
+    body = traffic_extension()
+    body["spec"]["extensionChains"][0]["extensions"][0]["timeoutt"] = "1s"
+    return body
+
+
+def test_strict_field_validation_rejects_unknown_fields(custom: Any,
+                                                        traffic_extension: Factory) -> None:
+    with pytest.raises(client.ApiException) as err:
+        _create(custom, _with_typo(traffic_extension), field_validation="Strict")
+    body = _error(err)
+    assert (body["code"], body["reason"]) == (400, "BadRequest")
+    assert body["message"] == (
+        'GCPTrafficExtension in version "v1" cannot be handled as a GCPTrafficExtension: '
+        'strict decoding error: unknown field '
+        '"spec.extensionChains[0].extensions[0].timeoutt"')
+
+
+def test_warn_field_validation_answers_a_warning_header(custom: Any,
+                                                        traffic_extension: Factory) -> None:
+    _, code, headers = custom.create_namespaced_custom_object_with_http_info(
+        GROUP, VERSION, "default", PLURAL, _with_typo(traffic_extension))
+    assert code == 201
+    assert headers["Warning"] == (
+        '299 - "unknown field \\"spec.extensionChains[0].extensions[0].timeoutt\\""')
+
+
+def test_ignore_field_validation_is_silent(custom: Any, traffic_extension: Factory) -> None:
+    _, code, headers = custom.create_namespaced_custom_object_with_http_info(
+        GROUP, VERSION, "default", PLURAL, _with_typo(traffic_extension),
+        field_validation="Ignore")
+    assert code == 201
+    assert "Warning" not in headers
+
+
+def test_delete_collection_with_a_label_selector(custom: Any,
+                                                 traffic_extension: Factory) -> None:
+    _create(custom, traffic_extension("a", labels={"batch": "1"}))
+    _create(custom, traffic_extension("b", labels={"batch": "1"}))
+    _create(custom, traffic_extension("c"))
+    custom.delete_collection_namespaced_custom_object(GROUP, VERSION, "default", PLURAL,
+                                                      label_selector="batch=1")
+    left = custom.list_namespaced_custom_object(GROUP, VERSION, "default", PLURAL)["items"]
+    assert [o["metadata"]["name"] for o in left] == ["c"]
+
+
+def test_replace_status_with_a_stale_resource_version_conflicts(
+        custom: Any, traffic_extension: Factory) -> None:
+    stale = _create(custom, traffic_extension())
+    custom.patch_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "my-ext",
+                                          {"metadata": {"labels": {"a": "b"}}})
+    stale["status"] = {"ancestors": []}
+    with pytest.raises(client.ApiException) as err:
+        custom.replace_namespaced_custom_object_status(GROUP, VERSION, "default", PLURAL,
+                                                       "my-ext", stale)
+    assert err.value.status == 409

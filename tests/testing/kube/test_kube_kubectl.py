@@ -186,3 +186,16 @@ def test_full_stack_wait_on_gateway_and_extension_status(tmp_path: Path,
         described = _kubectl(full, "describe", "gcptrafficextension", "my-ext").stdout
         assert "Events:" in described
         assert "<none>" not in described.split("Events:")[1]
+
+
+def test_apply_with_a_typo_fails_strict_field_validation(
+        sim: GKESimulator, tmp_path: Path, traffic_extension: Factory) -> None:
+    ext = traffic_extension()
+    ext["spec"]["extensionChains"][0]["extensions"][0]["timeoutt"] = "1s"
+    proc = _kubectl(sim, "apply", "-f", _manifest(tmp_path, ext), check=False)
+    assert proc.returncode != 0
+    assert 'strict decoding error: unknown field "spec.extensionChains[0].extensions[0].' \
+           'timeoutt"' in proc.stderr
+    assert sim.store.get(TRAFFIC_EXTENSION, "default", "my-ext") is None
+    warned = _kubectl(sim, "apply", "--validate=warn", "-f", _manifest(tmp_path, ext))
+    assert "unknown field" in warned.stderr
