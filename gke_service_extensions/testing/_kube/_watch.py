@@ -58,7 +58,7 @@ class WatchStream:
             self._on_done(self)
 
     def _lines(self) -> Iterator[bytes]:
-        info, match = self._info, self._match
+        info = self._info
         if self._expire:
             yield event_line("ERROR", gone_status(self._rv or "0"))
             return
@@ -75,11 +75,15 @@ class WatchStream:
             except StoreGone as err:
                 yield event_line("ERROR", gone_status(self._rv, str(err)))
                 return
+        # keys of objects the client has seen matching: changes that make an object match
+        # or stop matching the selectors become ADDED / DELETED, as on the real server
+        self._matched: set[tuple[str, str]] = set()
+        self._known = from_now
         for ev in backlog:
             if not from_now:
                 last = max(last, ev.resource_version)
-            if ev.info == info and match(ev.object):
-                yield event_line(ev.type, ev.object)
+            if ev.info == info:
+                yield from self._filtered(ev)
         next_bookmark = time.monotonic() + self._bookmark_interval
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -105,5 +109,21 @@ class WatchStream:
             if item.resource_version <= last:
                 continue
             last = item.resource_version
-            if item.info == info and match(item.object):
-                yield event_line(item.type, item.object)
+            if item.info == info:
+                yield from self._filtered(item)
+
+    def _filtered(self, ev: WatchEvent) -> Iterator[bytes]:
+        meta = ev.object.get("metadata") or {}
+        key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        matches = self._match(ev.object)
+        if ev.type == "DELETED":
+            if matches or key in self._matched:
+                yield event_line("DELETED", ev.object)
+            self._matched.discard(key)
+        elif matches:
+            new = ev.type == "MODIFIED" and self._known and key not in self._matched
+            self._matched.add(key)
+            yield event_line("ADDED" if new else ev.type, ev.object)
+        elif key in self._matched:
+            self._matched.discard(key)
+            yield event_line("DELETED", ev.object)

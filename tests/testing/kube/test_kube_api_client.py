@@ -672,3 +672,25 @@ def test_replace_status_with_a_stale_resource_version_conflicts(
         custom.replace_namespaced_custom_object_status(GROUP, VERSION, "default", PLURAL,
                                                        "my-ext", stale)
     assert err.value.status == 409
+
+
+def test_watch_with_label_selector_sees_objects_enter_and_leave(
+        custom: Any, traffic_extension: Factory) -> None:
+    _create(custom, traffic_extension("a", labels={"team": "x"}))
+    _create(custom, traffic_extension("b"))
+
+    def relabel(name: str, value: str | None) -> None:
+        custom.patch_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, name,
+                                              {"metadata": {"labels": {"team": value}}})
+
+    w = Watch()
+    seen: list[tuple[str, str]] = []
+    for event in w.stream(custom.list_namespaced_custom_object, GROUP, VERSION, "default",
+                          PLURAL, label_selector="team=x", timeout_seconds=10):
+        seen.append((event["type"], event["object"]["metadata"]["name"]))
+        if len(seen) == 1:
+            relabel("b", "x")  # enters the selection
+            relabel("a", None)  # leaves it
+        if len(seen) == 3:
+            w.stop()
+    assert seen == [("ADDED", "a"), ("ADDED", "b"), ("DELETED", "a")]
