@@ -287,11 +287,12 @@ class ObjectStore:
             new = self._merged_update(info, old, obj, subresource)
             if _same_object(old, new):
                 return _copy(old)
+            if dry_run:  # nothing is committed: the current resourceVersion, as on a server
+                new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+                return new
             new["metadata"]["resourceVersion"] = str(self._rv + 1)
             finishing = (new["metadata"].get("deletionTimestamp")
                          and not new["metadata"].get("finalizers"))
-            if dry_run:
-                return new
             self._rv += 1
             if finishing:
                 del self._bucket(info)[key]
@@ -320,16 +321,16 @@ class ObjectStore:
                 if meta.get("deletionTimestamp"):
                     return new
                 meta["deletionTimestamp"] = _now()
-                meta["resourceVersion"] = str(self._rv + 1)
                 if dry_run:
                     return new
+                meta["resourceVersion"] = str(self._rv + 1)
                 self._rv += 1
                 self._bucket(info)[key] = new
                 self._record("MODIFIED", info, new)
             else:
-                meta["resourceVersion"] = str(self._rv + 1)
                 if dry_run:
                     return new
+                meta["resourceVersion"] = str(self._rv + 1)
                 if info == NAMESPACE:
                     self._delete_namespace_contents(name)
                     meta["resourceVersion"] = str(self._rv + 1)

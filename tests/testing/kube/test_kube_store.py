@@ -250,3 +250,23 @@ def test_deleting_a_namespace_deletes_its_objects() -> None:
     store.create(TRAFFIC_EXTENSION, obj)
     store.delete(NAMESPACE, None, "team")
     assert store.list(TRAFFIC_EXTENSION, "team")[0] == []
+
+
+def test_dry_run_writes_change_nothing_and_keep_the_resource_version() -> None:
+    store = ObjectStore()
+    events: list[WatchEvent] = []
+    obj = store.create(TRAFFIC_EXTENSION, _obj(a=1))
+    rv = obj["metadata"]["resourceVersion"]
+    store.subscribe(events.append)
+    answered = store.update(TRAFFIC_EXTENSION, {**obj, "spec": {"a": 2}}, dry_run=True)
+    assert answered["spec"] == {"a": 2}
+    assert answered["metadata"]["resourceVersion"] == rv
+    assert answered["metadata"]["generation"] == 2
+    assert store.delete(TRAFFIC_EXTENSION, "default", "x", dry_run=True) is not None
+    assert store.create(TRAFFIC_EXTENSION, _obj("y"), dry_run=True)["metadata"]["uid"]
+    current = store.get(TRAFFIC_EXTENSION, "default", "x")
+    assert current is not None
+    assert current["spec"] == {"a": 1}
+    assert store.get(TRAFFIC_EXTENSION, "default", "y") is None
+    assert store.resource_version == rv
+    assert events == []
