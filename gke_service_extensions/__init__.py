@@ -62,27 +62,55 @@ from .models import (
 
 if TYPE_CHECKING:
     from .kube import (
+        ALL_NAMESPACES,
+        NO_RETRY,
         DryRun,
         ExtensionsClient,
+        KubeConfigError,
+        KubeEvent,
         PatchType,
         Propagation,
+        RetryPolicy,
     )
-    from .kube._status import GatewayRef, ProgrammingState, WaitMode
-    from .kube._wait import WaitResult
+    from .kube._status import (
+        AncestorState,
+        AncestorStatus,
+        Freshness,
+        GatewayRef,
+        Outcome,
+        ProgrammingState,
+        WaitMode,
+    )
+    from .kube._wait import ListRetry, WaitResult, WatchBackoff
+    from .kube._wait import wait_with_kubeconfig as wait_until_programmed
+    from .models import to_crd
     from .models._cel import SampleRequest, check_matcher, evaluate_matcher, first_matching_chain
 
 __version__ = "0.1.0.dev0"
 
-# Names loaded on first access: {name: module}.
+# Names loaded on first access: {name: (module, attribute)}.
 _LAZY = {
+    "ALL_NAMESPACES": ".kube",
+    "NO_RETRY": ".kube",
     "DryRun": ".kube",
     "ExtensionsClient": ".kube",
+    "KubeConfigError": ".kube",
+    "KubeEvent": ".kube",
     "PatchType": ".kube",
     "Propagation": ".kube",
+    "RetryPolicy": ".kube",
+    "AncestorState": ".kube._status",
+    "AncestorStatus": ".kube._status",
+    "Freshness": ".kube._status",
     "GatewayRef": ".kube._status",
+    "Outcome": ".kube._status",
     "ProgrammingState": ".kube._status",
     "WaitMode": ".kube._status",
+    "ListRetry": ".kube._wait",
     "WaitResult": ".kube._wait",
+    "WatchBackoff": ".kube._wait",
+    "wait_until_programmed": ".kube._wait:wait_with_kubeconfig",
+    "to_crd": ".models",
     "SampleRequest": ".models._cel",
     "check_matcher": ".models._cel",
     "evaluate_matcher": ".models._cel",
@@ -94,7 +122,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    module, _, attribute = module.partition(":")
+    value = getattr(importlib.import_module(module, __name__), attribute or name)
     globals()[name] = value
     return value
 
@@ -104,8 +133,12 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ALL_NAMESPACES",
     "DEFAULT_PROFILE",
+    "NO_RETRY",
     "AlreadyExistsError",
+    "AncestorState",
+    "AncestorStatus",
     "ApiConnectionError",
     "ApiTimeoutError",
     "BackendRef",
@@ -118,6 +151,7 @@ __all__ = [
     "ExtensionsClient",
     "FieldCause",
     "ForbiddenError",
+    "Freshness",
     "GCPError",
     "GCPRoutingExtension",
     "GCPTrafficExtension",
@@ -126,7 +160,10 @@ __all__ = [
     "Gateway",
     "GatewayRef",
     "InvalidError",
+    "KubeConfigError",
+    "KubeEvent",
     "KubernetesError",
+    "ListRetry",
     "LogConfig",
     "ManifestError",
     "ManifestParseError",
@@ -137,11 +174,13 @@ __all__ = [
     "ObjectMeta",
     "ObjectRef",
     "OtherKinds",
+    "Outcome",
     "PatchType",
     "Problem",
     "ProgrammingFailed",
     "ProgrammingState",
     "Propagation",
+    "RetryPolicy",
     "SampleRequest",
     "ServerError",
     "TargetRef",
@@ -154,11 +193,14 @@ __all__ = [
     "WaitTimeoutError",
     "WasmPluginSpec",
     "WasmPluginVersion",
+    "WatchBackoff",
     "__version__",
     "check_matcher",
     "dump_manifests",
     "evaluate_matcher",
     "first_matching_chain",
     "load_manifests",
+    "to_crd",
     "validate_manifest",
+    "wait_until_programmed",
 ]

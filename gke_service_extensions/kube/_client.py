@@ -543,6 +543,25 @@ class ExtensionsClient:
 
         return wait_all_programmed(self, objs, **kw)
 
+    async def async_wait_until_programmed(self, obj_or_ref: Any, **kw: Any) -> WaitResult:
+        """``await``-able :meth:`wait_until_programmed`; cancelling the task stops the watch.
+
+        Delegates to :func:`gke_service_extensions.kube._wait.async_wait_until_programmed`.
+        """
+        from ._wait import async_wait_until_programmed
+
+        return await async_wait_until_programmed(self, obj_or_ref, **kw)
+
+    def wait_for_gateway_binding(self, gateway: str, ext: Any, **kw: Any) -> tuple[str, ...]:
+        """Wait until the Gateway's ``networking.gke.io/*`` annotation for ``ext``'s kind
+        names a Google Cloud resource; returns the resource paths.
+
+        Delegates to :func:`gke_service_extensions.kube._wait.wait_for_gateway_binding`.
+        """
+        from ._wait import wait_for_gateway_binding
+
+        return wait_for_gateway_binding(self, gateway, ext, **kw)
+
     # ------------------------------------------------------------------ internals
 
     def _ns(self, info: ResourceInfo, explicit: str | None,
