@@ -8,6 +8,10 @@ read-side views.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from .._errors import Problem
 from ._base import KubeModel, Resource, UnknownFields, WireModel
 from ._common import (
     Condition,
@@ -18,7 +22,6 @@ from ._common import (
     PolicyStatus,
     TargetRef,
 )
-from ._crd import to_crd
 from ._extensions import (
     BackendRef,
     BodySendMode,
@@ -45,8 +48,34 @@ from ._meta import (
 )
 from ._profiles import DEFAULT_PROFILE, PROFILES, CRDProfile, KindRules, get_profile
 from ._registry import MODELS, model_for
-from ._validation import validate_manifest
 from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
+
+
+def validate_manifest(
+    manifest: Mapping[str, Any],
+    *,
+    profile: str | CRDProfile | None = None,
+    unknown_fields: UnknownFields = UnknownFields.REJECT,
+) -> list[Problem]:
+    """Every problem of a manifest of one of the three CRDs (empty when valid).
+
+    The kind comes from the manifest's ``apiVersion`` and ``kind``. Each
+    :class:`~gke_service_extensions.Problem` has the field path as written in YAML.
+    """
+    from ._validation import validate_manifest as validate
+
+    return validate(manifest, profile=profile, unknown_fields=unknown_fields)
+
+
+def to_crd(model: type[KubeModel], *, profile: str | CRDProfile | None = None) -> dict[str, Any]:
+    """A CustomResourceDefinition (apiextensions.k8s.io/v1) manifest generated from ``model``.
+
+    The structural schema equals the published CRD's; cross-field rules stay in Python.
+    """
+    from ._crd import to_crd as generate
+
+    return generate(model, profile=profile)
+
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -11,7 +11,6 @@ from typing import Any
 from .._errors import ManifestParseError, UnknownKindError
 from ._base import KubeModel, UnknownFields
 from ._registry import model_for
-from ._validation import build
 
 __all__ = ["OtherKinds", "dump_manifests", "load_manifests"]
 
@@ -59,6 +58,8 @@ def load_manifests(
     are skipped. Invalid documents raise :class:`ManifestValidationError` for the first
     invalid document, naming its index and listing all of its problems.
     """
+    from ._validation import build
+
     text = _read(source)
     yaml, loader, _ = _yaml()
     try:
