@@ -70,7 +70,11 @@ def _causes(status: Mapping[str, Any]) -> list[FieldCause]:
 
 
 def _subject(obj: ObjectRef | None) -> str:
-    return str(obj) if obj is not None else "Kubernetes API"
+    if obj is None:
+        return "Kubernetes API"
+    if obj.name is None and obj.namespace:
+        return f"{obj.kind} in namespace {obj.namespace}"
+    return str(obj)
 
 
 def error_from_response(

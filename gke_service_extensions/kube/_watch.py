@@ -24,17 +24,12 @@ from kubernetes import client as k8s
 from .._errors import (
     ApiConnectionError,
     ApiTimeoutError,
-    ConflictError,
-    FieldCause,
-    ForbiddenError,
-    InvalidError,
     KubernetesError,
-    NotFoundError,
     ObjectRef,
     ServerError,
-    UnauthorizedError,
 )
 from ..models._meta import ResourceInfo
+from ._errors_map import error_from_exception, error_from_response
 
 __all__ = [
     "ListResult",
@@ -202,7 +197,9 @@ def _parse_event(line: bytes, ref: ObjectRef) -> RawEvent | None:
     if etype == "ERROR":
         if obj.get("code") == 410:
             raise WatchExpired(str(obj.get("message") or "resourceVersion too old"))
-        raise _from_status(obj.get("code"), obj, ref)
+        code = obj.get("code")
+        raise error_from_response(code if isinstance(code, int) else 500, json.dumps(obj),
+                                  obj=ref)
     return RawEvent(etype, obj)
 
 
@@ -221,49 +218,5 @@ def is_transient(exc: BaseException) -> bool:
 
 def map_api_error(exc: BaseException, obj: ObjectRef | None) -> KubernetesError:
     """Map an exception from the ``kubernetes`` client or urllib3 onto our error tree."""
-    if isinstance(exc, KubernetesError):
-        return exc
-    if isinstance(exc, k8s.ApiException):
-        body: dict[str, Any] = {}
-        try:
-            parsed = json.loads(exc.body) if exc.body else {}
-            body = parsed if isinstance(parsed, dict) else {}
-        except (TypeError, ValueError):
-            body = {}
-        return _from_status(exc.status, body, obj, fallback=str(exc.reason or ""))
-    if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError | socket.timeout):
-        return ApiTimeoutError(f"{_about(obj)}: the API server did not answer in time ({exc})",
-                               obj=obj)
-    if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
-        return ApiConnectionError(f"{_about(obj)}: cannot reach the API server ({exc})", obj=obj)
-    return ApiConnectionError(f"{_about(obj)}: {type(exc).__name__}: {exc}", obj=obj)
+    return error_from_exception(exc, obj=obj)
 
-
-_BY_STATUS: dict[int, type[KubernetesError]] = {
-    401: UnauthorizedError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError,
-    422: InvalidError,
-}
-
-
-def _from_status(code: object, status: dict[str, Any], obj: ObjectRef | None,
-                 fallback: str = "") -> KubernetesError:
-    http = code if isinstance(code, int) else None
-    message = str(status.get("message") or fallback or "no message")
-    reason = status.get("reason") if isinstance(status.get("reason"), str) else None
-    causes = [
-        FieldCause(str(c.get("field", "")), str(c.get("reason", "")), str(c.get("message", "")))
-        for c in (status.get("details") or {}).get("causes") or [] if isinstance(c, dict)
-    ]
-    if http is not None and (http >= 500 or http == 429):
-        cls: type[KubernetesError] = ServerError
-    else:
-        cls = _BY_STATUS.get(http or 0, KubernetesError)
-    head = " ".join(x for x in (f"HTTP {http}" if http else "", reason or "") if x)
-    return cls(f"{_about(obj)}: {head or 'error'}: {message}", obj=obj, status=http,
-               reason=reason, server_message=message, causes=causes)
-
-
-def _about(obj: ObjectRef | None) -> str:
-    if obj is None:
-        return "Kubernetes API"
-    return f"{obj}" if obj.name else f"{obj.kind} in namespace {obj.namespace}"
