@@ -133,7 +133,7 @@ def test_timeouts_are_also_builtin_timeout_errors() -> None:
     assert isinstance(err, TimeoutError)
 
 
-def test_list_errors_name_the_kind() -> None:
+def test_list_errors_name_the_kind_and_namespace() -> None:
     err = error_from_response(403, status(403, "Forbidden", "no list"),
                               obj=ObjectRef("GCPWasmPlugin", None, "ns"))
-    assert str(err) == "GCPWasmPlugin: forbidden: no list"
+    assert str(err) == "GCPWasmPlugin in namespace ns: forbidden: no list"
