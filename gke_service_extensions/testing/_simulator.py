@@ -63,18 +63,21 @@ class GKESimulator:
     message, when not importable); ``controller_settings`` is passed to the controller;
     ``history_window`` is how many events watches can resume from; ``bookmark_interval``
     is the seconds between watch bookmarks; ``validator`` replaces the server-side
-    validation of the networking.gke.io kinds.
+    validation of the networking.gke.io kinds; ``allow_unconditional_update=False`` makes
+    a PUT without resourceVersion on those (custom) kinds fail with 422 as on GKE.
     """
 
     def __init__(self, *, project_id: str = "sim-project",
                  project_number: str | int | None = None, gcp: bool = True,
                  controller: bool = True, controller_settings: Any = None,
                  history_window: int = 1000, bookmark_interval: float = 1.0,
-                 validator: Validator | None = None) -> None:
+                 validator: Validator | None = None,
+                 allow_unconditional_update: bool = True) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
-                                   bookmark_interval=bookmark_interval)
+                                   bookmark_interval=bookmark_interval,
+                                   allow_unconditional_update=allow_unconditional_update)
         self.gcp_state: Any = None
         self.gcp_server: Any = None
         self.controller: Any = None

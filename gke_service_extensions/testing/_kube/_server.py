@@ -52,6 +52,9 @@ UnknownFieldFinder = Callable[[ResourceInfo, Mapping[str, Any]], list[str]]
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                            r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
+# groups served as CustomResourceDefinitions on GKE
+_CUSTOM_GROUPS = frozenset({GKE_NETWORKING_GROUP, "gateway.networking.k8s.io"})
+
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",
     "application/json-patch+json": "json",
@@ -103,17 +106,22 @@ class KubeAPIServer:
     (default: a wait that :meth:`stop` interrupts; it returns True when interrupted);
     ``unknown_fields`` finds undeclared fields for ``fieldValidation`` (Strict: 400,
     Warn: ``Warning`` headers, Ignore). Unknown fields are kept, not pruned.
+    ``allow_unconditional_update=False`` answers a PUT without ``metadata.resourceVersion``
+    on the networking.gke.io / Gateway API kinds with 422, as GKE does (they are custom
+    resources there); the default (True) accepts it like a core kind.
     """
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
                  validator: Validator | None = None, bookmark_interval: float = 1.0,
                  host: str = "127.0.0.1", port: int = 0,
                  sleep: Callable[[float], bool] | None = None,
-                 unknown_fields: UnknownFieldFinder | None = None) -> None:
+                 unknown_fields: UnknownFieldFinder | None = None,
+                 allow_unconditional_update: bool = True) -> None:
         self.store = store
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
         self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
+        self.allow_unconditional_update = allow_unconditional_update
         self.bookmark_interval = bookmark_interval
         self._host, self._port = host, port
         self._httpd: HTTPServer | None = None
@@ -491,6 +499,17 @@ class KubeAPIServer:
         obj = self._check_object(t, self._body(req), name=t.name)
         dry = self._dry_run(req)
         current = self._get(t)
+        if (not obj["metadata"].get("resourceVersion") and t.info.group in _CUSTOM_GROUPS
+                and not self.allow_unconditional_update):
+            # GKE serves these as custom resources, which allow no unconditional update
+            raise ApiError(422, "Invalid", f'{t.info.kind}.{t.info.group} "{t.name}" is '
+                           "invalid: metadata.resourceVersion: Invalid value: 0x0: must be "
+                           "specified for an update", details={
+                               "name": t.name, "group": t.info.group, "kind": t.info.kind,
+                               "causes": [{"reason": "FieldValueInvalid",
+                                           "message": "Invalid value: 0x0: must be specified "
+                                                      "for an update",
+                                           "field": "metadata.resourceVersion"}]})
         warnings = self._validate(req, t, _effective(t, current, obj))
         obj["metadata"]["managedFields"] = record_update(
             current, obj, self._manager(req), t.info.api_version, t.subresource)

@@ -694,3 +694,41 @@ def test_watch_with_label_selector_sees_objects_enter_and_leave(
         if len(seen) == 3:
             w.stop()
     assert seen == [("ADDED", "a"), ("ADDED", "b"), ("DELETED", "a")]
+
+
+def test_custom_resource_update_needs_a_resource_version_when_strict(
+        traffic_extension: Factory) -> None:
+    with GKESimulator(gcp=False, controller=False, allow_unconditional_update=False) as sim:
+        api: Any = sim.api_client()
+        try:
+            _check_unconditional_updates(client.CustomObjectsApi(api), client.CoreV1Api(api),
+                                         traffic_extension)
+        finally:
+            api.close()
+
+
+def test_unconditional_update_is_allowed_by_default(custom: Any,
+                                                    traffic_extension: Factory) -> None:
+    created = _create(custom, traffic_extension())
+    del created["metadata"]["resourceVersion"]
+    replaced = custom.replace_namespaced_custom_object(GROUP, VERSION, "default", PLURAL,
+                                                       "my-ext", created)
+    assert replaced["metadata"]["resourceVersion"]
+
+
+def _check_unconditional_updates(custom: Any, core: Any, traffic_extension: Factory) -> None:
+    created = _create(custom, traffic_extension())
+    del created["metadata"]["resourceVersion"]
+    with pytest.raises(client.ApiException) as err:
+        custom.replace_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "my-ext",
+                                                created)
+    body = _error(err)
+    assert (body["code"], body["reason"]) == (422, "Invalid")
+    assert body["message"].endswith("metadata.resourceVersion: Invalid value: 0x0: must be "
+                                    "specified for an update")
+    # core kinds allow an unconditional update
+    core.create_namespaced_service("default", {"metadata": {"name": "svc"},
+                                               "spec": {"ports": [{"port": 80}]}})
+    replaced = core.replace_namespaced_service("svc", "default", {
+        "metadata": {"name": "svc"}, "spec": {"ports": [{"port": 81}]}})
+    assert replaced.spec.ports[0].port == 81
