@@ -160,7 +160,7 @@ class KubeAPIServer:
         self._stopping.clear()
         self._httpd = HTTPServer((self._host, self._port), Handler, self)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
+                                        kwargs={"poll_interval": 0.01},
                                         name="kube-api-server", daemon=True)
         self._thread.start()
 
