@@ -29,7 +29,11 @@ Factory = Callable[..., dict[str, Any]]
 def _kubectl(sim: GKESimulator, *args: str, stdin: str | None = None,
              check: bool = True) -> subprocess.CompletedProcess[str]:
     assert KUBECTL is not None
-    proc = subprocess.run([KUBECTL, "--kubeconfig", str(sim.kubeconfig_path), *args],
+    # discovery cache beside the kubeconfig: every simulator has a new port, and the default
+    # cache (~/.kube/cache) would keep a directory per port forever
+    cache = sim.kubeconfig_path.parent / "kube-cache"
+    proc = subprocess.run([KUBECTL, "--kubeconfig", str(sim.kubeconfig_path),
+                           f"--cache-dir={cache}", *args],
                           input=stdin, capture_output=True, text=True, timeout=60, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"kubectl {' '.join(args)} failed:\n{proc.stderr}")
