@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         if sim.gcp_endpoint:
             print(f"Google Cloud:    {sim.gcp_endpoint} (project {sim.project_id}, "
                   f"number {sim.project_number})")
-        print(f"try:             kubectl --kubeconfig {sim.kubeconfig_path} get gatewayclasses")
+        env = sim.kubectl_env()
+        print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
+              f"KUBECACHEDIR={env['KUBECACHEDIR']}")
+        print("                 kubectl get gatewayclasses")
         print("Ctrl-C to stop.", flush=True)
         try:
             while not stop.wait(0.5):

@@ -220,6 +220,16 @@ class GKESimulator:
             "current-context": "gke-simulator",
         }
 
+    def kubectl_env(self) -> dict[str, str]:
+        """Environment for running ``kubectl`` against this simulator.
+
+        ``KUBECONFIG`` is its kubeconfig and ``KUBECACHEDIR`` a cache beside it: kubectl's
+        default cache (``~/.kube/cache``) would keep a directory for every simulator port.
+        Merge it into ``os.environ`` for ``subprocess``.
+        """
+        return {"KUBECONFIG": str(self.kubeconfig_path),
+                "KUBECACHEDIR": str(self.kubeconfig_path.parent / "kube-cache")}
+
     def api_client(self) -> ApiClient:
         """A ``kubernetes.client.ApiClient`` for this simulator.
 

@@ -4,6 +4,7 @@ wait, delete."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -29,12 +30,8 @@ Factory = Callable[..., dict[str, Any]]
 def _kubectl(sim: GKESimulator, *args: str, stdin: str | None = None,
              check: bool = True) -> subprocess.CompletedProcess[str]:
     assert KUBECTL is not None
-    # discovery cache beside the kubeconfig: every simulator has a new port, and the default
-    # cache (~/.kube/cache) would keep a directory per port forever
-    cache = sim.kubeconfig_path.parent / "kube-cache"
-    proc = subprocess.run([KUBECTL, "--kubeconfig", str(sim.kubeconfig_path),
-                           f"--cache-dir={cache}", *args],
-                          input=stdin, capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run([KUBECTL, *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, check=False, env={**os.environ, **sim.kubectl_env()})
     if check and proc.returncode != 0:
         raise AssertionError(f"kubectl {' '.join(args)} failed:\n{proc.stderr}")
     return proc
@@ -203,3 +200,8 @@ def test_apply_with_a_typo_fails_strict_field_validation(
     assert sim.store.get(TRAFFIC_EXTENSION, "default", "my-ext") is None
     warned = _kubectl(sim, "apply", "--validate=warn", "-f", _manifest(tmp_path, ext))
     assert "unknown field" in warned.stderr
+
+
+def test_kubectl_env_keeps_the_discovery_cache_beside_the_kubeconfig(sim: GKESimulator) -> None:
+    _kubectl(sim, "get", "namespaces")
+    assert (sim.kubeconfig_path.parent / "kube-cache" / "discovery").is_dir()
