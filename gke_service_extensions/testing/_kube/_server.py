@@ -29,7 +29,7 @@ from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
 from ._openapi import openapi_v3_document, openapi_v3_index
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from ._resources import ServedKind, find_by_plural
+from ._resources import NAMESPACE, ServedKind, find_by_plural
 from ._selectors import (
     SelectorError,
     matches_fields,
@@ -51,6 +51,8 @@ UnknownFieldFinder = Callable[[ResourceInfo, Mapping[str, Any]], list[str]]
 
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                            r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+_PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 # groups served as CustomResourceDefinitions on GKE
 _CUSTOM_GROUPS = frozenset({GKE_NETWORKING_GROUP, "gateway.networking.k8s.io"})
@@ -606,6 +608,9 @@ class KubeAPIServer:
             options = body if isinstance(body, dict) else {}
         dry = self._dry_run(req, options)
         current = self._get(t)
+        if t.info == NAMESPACE and t.name in _PROTECTED_NAMESPACES:
+            raise ApiError(403, "Forbidden", f'namespaces "{t.name}" is forbidden: this '
+                           "namespace may not be deleted", details=details_for(t.info, t.name))
         pre = options.get("preconditions") or {}
         meta = current["metadata"]
         if (pre.get("uid") and pre["uid"] != meta.get("uid")) or (

@@ -732,3 +732,13 @@ def _check_unconditional_updates(custom: Any, core: Any, traffic_extension: Fact
     replaced = core.replace_namespaced_service("svc", "default", {
         "metadata": {"name": "svc"}, "spec": {"ports": [{"port": 81}]}})
     assert replaced.spec.ports[0].port == 81
+
+
+def test_system_namespaces_cannot_be_deleted_but_others_can(core: Any) -> None:
+    with pytest.raises(client.ApiException) as err:
+        core.delete_namespace("default")
+    assert _error(err)["message"] == ('namespaces "default" is forbidden: this namespace may '
+                                      "not be deleted")
+    core.create_namespace({"metadata": {"name": "scratch"}})
+    core.delete_namespace("scratch")
+    assert "scratch" not in [n.metadata.name for n in core.list_namespace().items]
