@@ -29,7 +29,7 @@ from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
 from ._openapi import openapi_v3_document, openapi_v3_index
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from ._resources import NAMESPACE, ServedKind, find_by_plural
+from ._resources import NAMESPACE, SERVICE, ServedKind, find_by_plural
 from ._selectors import (
     SelectorError,
     matches_fields,
@@ -39,6 +39,7 @@ from ._selectors import (
 )
 from ._status import ApiError, details_for, from_store_error
 from ._store import ObjectStore, StoreConflict, StoreError, resource_name
+from ._table import table, wants_table
 from ._watch import WatchStream
 
 __all__ = ["ApiError", "KubeAPIServer", "UnknownFieldFinder", "Validator",
@@ -134,6 +135,7 @@ class KubeAPIServer:
         self.idle_check_interval = 1.0
         self._watches: set[WatchStream] = set()
         self._lock = threading.Lock()
+        self._next_ip = 9  # Service cluster IPs handed out: 10.96.0.10, 10.96.0.11, ...
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -338,6 +340,8 @@ class KubeAPIServer:
                     json.dumps({"ns": last[0], "name": last[1], "rv": rv}).encode()).decode()
                 meta["remainingItemCount"] = len(items) - limit
                 items = items[:limit]
+        if wants_table(req.headers.get("Accept", "")):
+            return Response(200, table(t.info, items, meta))
         body = {"apiVersion": t.info.api_version, "kind": t.info.list_kind, "metadata": meta,
                 "items": items}
         return Response(200, body)
@@ -358,7 +362,9 @@ class KubeAPIServer:
                              bookmarks=bookmarks, bookmark_interval=self.bookmark_interval,
                              idle_check_interval=self.idle_check_interval,
                              deadline=_deadline(timeout, close_after), expire=expire,
-                             stopping=self._stopping, on_done=self._watch_done)
+                             stopping=self._stopping, on_done=self._watch_done,
+                             render=(lambda obj: table(t.info, [obj], {}))
+                             if wants_table(req.headers.get("Accept", "")) else None)
         with self._lock:
             self._watches.add(stream)
         return iter(stream)
@@ -489,12 +495,32 @@ class KubeAPIServer:
         dry = self._dry_run(req)
         if t.kind.has_status:
             obj.pop("status", None)
+        if t.info == SERVICE:
+            self._default_service(obj)
         warnings = self._validate(req, t, obj)
         obj["metadata"].pop("resourceVersion", None)
         obj["metadata"]["managedFields"] = record_update(
             None, obj, self._manager(req), t.info.api_version, None)
         created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
         return Response(201, created, warnings)
+
+    def _default_service(self, obj: dict[str, Any]) -> None:
+        """What the real API server fills in on a new Service."""
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            return
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
+            with self._lock:
+                self._next_ip += 1
+                n = self._next_ip
+            spec["clusterIP"] = f"10.96.{n // 250 % 250}.{n % 250 + 1}"
+            spec["clusterIPs"] = [spec["clusterIP"]]
+        for port in spec.get("ports") or []:
+            if isinstance(port, dict):
+                port.setdefault("protocol", "TCP")
+                port.setdefault("targetPort", port.get("port"))
 
     def _update(self, req: Request, t: _Target) -> Response:
         assert t.name is not None

@@ -30,19 +30,22 @@ class WatchStream:
     otherwise with the kept events after it (an ERROR 410 event when they are gone).
     Iterating yields ``b""`` when idle for ``idle_check_interval`` so the HTTP layer can
     notice a client that left. :meth:`close` ends the stream from another thread.
+    ``render`` turns each object into what is sent (e.g. a one-row Table).
     """
 
     def __init__(self, store: ObjectStore, info: ResourceInfo, namespace: str | None,
                  match: Callable[[Mapping[str, Any]], bool], *, resource_version: str,
                  bookmarks: bool, bookmark_interval: float, idle_check_interval: float,
                  deadline: float | None, expire: bool, stopping: threading.Event,
-                 on_done: Callable[[WatchStream], None]) -> None:
+                 on_done: Callable[[WatchStream], None],
+                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         self._store, self._info, self._namespace, self._match = store, info, namespace, match
         self._rv = resource_version
         self._bookmarks, self._bookmark_interval = bookmarks, bookmark_interval
         self._idle = idle_check_interval
         self._deadline, self._expire, self._stopping = deadline, expire, stopping
         self._on_done = on_done
+        self._render = render or (lambda obj: obj)
         self._queue: queue.Queue[WatchEvent | None] = queue.Queue()
         self._unsubscribe = store.subscribe(self._queue.put)
 
@@ -118,12 +121,12 @@ class WatchStream:
         matches = self._match(ev.object)
         if ev.type == "DELETED":
             if matches or key in self._matched:
-                yield event_line("DELETED", ev.object)
+                yield event_line("DELETED", self._render(ev.object))
             self._matched.discard(key)
         elif matches:
             new = ev.type == "MODIFIED" and self._known and key not in self._matched
             self._matched.add(key)
-            yield event_line("ADDED" if new else ev.type, ev.object)
+            yield event_line("ADDED" if new else ev.type, self._render(ev.object))
         elif key in self._matched:
             self._matched.discard(key)
-            yield event_line("DELETED", ev.object)
+            yield event_line("DELETED", self._render(ev.object))

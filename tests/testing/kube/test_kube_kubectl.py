@@ -99,6 +99,10 @@ def test_get_yaml_json_and_table(sim: GKESimulator, traffic_extension: Factory) 
     assert "my-ext" in table
     names = _kubectl(sim, "get", "gateways,services", "-o", "name").stdout
     assert names == ""
+    sim.add_gateway("gw")
+    gateways = _kubectl(sim, "get", "gateways").stdout.splitlines()
+    assert gateways[0].split() == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
+    assert gateways[1].split()[:3] == ["gw", "gke-l7-global-external-managed", "Unknown"]
 
 
 def test_describe_shows_spec_and_events(sim: GKESimulator, traffic_extension: Factory) -> None:
@@ -167,7 +171,8 @@ def test_core_service_apply_uses_strategic_merge(sim: GKESimulator, tmp_path: Pa
     proc = _kubectl(sim, "apply", "-f", _manifest(tmp_path, svc))
     assert "warning" not in proc.stderr.lower()
     ports = json.loads(_kubectl(sim, "get", "svc", "svc", "-o", "jsonpath={.spec.ports}").stdout)
-    assert ports == [{"name": "grpc", "port": 443, "appProtocol": "HTTP2", "targetPort": 8443}]
+    assert ports == [{"name": "grpc", "port": 443, "appProtocol": "HTTP2", "targetPort": 8443,
+                     "protocol": "TCP"}]
 
 
 def test_full_stack_wait_on_gateway_and_extension_status(tmp_path: Path,
