@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gke_service_extensions.testing",
                                      description="Run a local GKE simulator.")
     parser.add_argument("--project-id", default="sim-project")
+    parser.add_argument("--port", type=int, default=0,
+                        help="Kubernetes API port (default: a free one)")
     parser.add_argument("--no-controller", action="store_true",
                         help="do not run the simulated gateway controller")
     parser.add_argument("--no-gcp", action="store_true",
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
-                      gcp=not args.no_gcp) as sim:
+                      gcp=not args.no_gcp, kube_port=args.port) as sim:
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
         if sim.gcp_endpoint:

@@ -64,7 +64,8 @@ class GKESimulator:
     ``history_window`` is how many events watches can resume from; ``bookmark_interval``
     is the seconds between watch bookmarks; ``validator`` replaces the server-side
     validation of the networking.gke.io kinds; ``allow_unconditional_update=False`` makes
-    a PUT without resourceVersion on those (custom) kinds fail with 422 as on GKE.
+    a PUT without resourceVersion on those (custom) kinds fail with 422 as on GKE;
+    ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -72,11 +73,11 @@ class GKESimulator:
                  controller: bool = True, controller_settings: Any = None,
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
-                 allow_unconditional_update: bool = True) -> None:
+                 allow_unconditional_update: bool = True, kube_port: int = 0) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
-                                   bookmark_interval=bookmark_interval,
+                                   bookmark_interval=bookmark_interval, port=kube_port,
                                    allow_unconditional_update=allow_unconditional_update)
         self.gcp_state: Any = None
         self.gcp_server: Any = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -132,15 +133,18 @@ def test_gke_simulator_session_fixture_is_shared(gke_simulator_session: GKESimul
 
 
 def test_module_main_prints_endpoints_and_stops_on_sigterm() -> None:
+    with socket.socket() as probe:  # a port that is free right now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "gke_service_extensions.testing",
-                             "--no-gcp", "--no-controller"],
+                             "--no-gcp", "--no-controller", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert first.startswith("kubeconfig:")
         second = proc.stdout.readline()
-        assert "Kubernetes API:  http://127.0.0.1:" in second
+        assert f"Kubernetes API:  http://127.0.0.1:{port}" in second
     finally:
         proc.terminate()
         proc.wait(timeout=30)
