@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...models._meta import ResourceInfo
-from ._resources import GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, SERVICE
+from ._resources import (
+    ENDPOINTS,
+    EVENT,
+    GATEWAY,
+    GATEWAY_CLASS,
+    HTTP_ROUTE,
+    NAMESPACE,
+    SERVICE,
+)
 
 __all__ = ["human_duration", "table", "wants_table"]
 
@@ -75,7 +83,17 @@ def human_duration(seconds: float) -> str:
 
 
 def _age(obj: Mapping[str, Any]) -> str:
-    stamp = (obj.get("metadata") or {}).get("creationTimestamp")
+    return _since((obj.get("metadata") or {}).get("creationTimestamp"))
+
+
+def _last_seen(obj: Mapping[str, Any]) -> str:
+    return _since(obj.get("lastTimestamp") or obj.get("eventTime")
+                  or (obj.get("metadata") or {}).get("creationTimestamp"))
+
+
+def _since(stamp: Any) -> str:
+    if isinstance(stamp, str) and "." in stamp:  # eventTime carries microseconds
+        stamp = stamp.split(".")[0] + "Z"
     if not isinstance(stamp, str):
         return "<unknown>"
     try:
@@ -91,6 +109,17 @@ def _ports(obj: Mapping[str, Any]) -> str:
                     if isinstance(p, Mapping)) or "<none>"
 
 
+def _involved(obj: Mapping[str, Any]) -> str:
+    ref = obj.get("involvedObject") or {}
+    return f"{str(ref.get('kind', '')).lower()}/{ref.get('name', '')}"
+
+
+def _endpoints(obj: Mapping[str, Any]) -> str:
+    out = [f"{a.get('ip')}:{p.get('port')}" for sub in obj.get("subsets") or []
+           for a in sub.get("addresses") or [] for p in sub.get("ports") or [{}]]
+    return ",".join(out) or "<none>"
+
+
 def _hostnames(obj: Mapping[str, Any]) -> str:
     return ",".join((obj.get("spec") or {}).get("hostnames") or [])
 
@@ -104,6 +133,12 @@ _COLUMNS: dict[ResourceInfo, tuple[tuple[str, str, str, Cell], ...]] = {
               ("Address", "string", "", _path("status", "addresses", 0, "value")),
               ("Programmed", "string", "", _condition("Programmed")), _AGE),
     HTTP_ROUTE: (_NAME, ("Hostnames", "string", "", _hostnames), _AGE),
+    EVENT: (("Last Seen", "string", "", _last_seen), ("Type", "string", "", _path("type")),
+            ("Reason", "string", "", _path("reason")), ("Object", "string", "", _involved),
+            ("Message", "string", "", _path("message"))),
+    NAMESPACE: (_NAME, ("Status", "string", "", lambda o: _path("status", "phase")(o)
+                        or "Active"), _AGE),
+    ENDPOINTS: (_NAME, ("Endpoints", "string", "", _endpoints), _AGE),
     SERVICE: (_NAME, ("Type", "string", "", _path("spec", "type")),
               ("Cluster-IP", "string", "", _path("spec", "clusterIP")),
               ("External-IP", "string", "", lambda o: "<none>"),

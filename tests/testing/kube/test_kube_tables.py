@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from gke_service_extensions.testing import GKESimulator
-from gke_service_extensions.testing._kube._resources import SERVICE
+from gke_service_extensions.testing._kube._resources import EVENT, SERVICE
 from gke_service_extensions.testing._kube._table import human_duration, wants_table
 
 KUBECTL_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,"
@@ -89,3 +89,18 @@ def test_service_table_matches_kubectl_get_svc(sim: GKESimulator) -> None:
     assert svc is not None
     assert body["rows"][0]["cells"][:5] == ["callout", "ClusterIP", svc["spec"]["clusterIP"],
                                             "<none>", "8443/TCP"]
+
+
+def test_event_namespace_and_endpoints_tables(sim: GKESimulator) -> None:
+    sim.store.create(EVENT, {"metadata": {"name": "e1", "namespace": "default"},
+                             "involvedObject": {"kind": "Gateway", "name": "gw"},
+                             "reason": "SYNC", "type": "Normal", "message": "ok"})
+    events = _get(sim, "/api/v1/namespaces/default/events")
+    assert [c["name"] for c in events["columnDefinitions"]] == [
+        "Last Seen", "Type", "Reason", "Object", "Message"]
+    assert events["rows"][0]["cells"][1:] == ["Normal", "SYNC", "gateway/gw", "ok"]
+    namespaces = _get(sim, "/api/v1/namespaces")
+    assert {r["cells"][1] for r in namespaces["rows"]} == {"Active"}
+    sim.add_service("callout", port=443, endpoints=2)
+    endpoints = _get(sim, "/api/v1/namespaces/default/endpoints")
+    assert endpoints["rows"][0]["cells"][:2] == ["callout", "10.0.0.1:443,10.0.0.2:443"]
