@@ -341,12 +341,21 @@ class ExtensionsClient:
 
         With ``metadata.resourceVersion`` set (e.g. ``obj`` came from :meth:`get`), the write
         fails with ConflictError if the object changed since: read, modify, replace again.
+        Custom resources (every kind but core ones such as Service) need that
+        resourceVersion, as on a real API server; without it a ManifestError is raised
+        before anything is sent. Use :meth:`apply` to write without reading first.
         """
         info, manifest = _outgoing(obj)
         ns = self._ns(info, None, manifest)
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
         has_rv = bool(_meta(manifest).get("resourceVersion"))
+        if not has_rv and info.group:
+            raise ManifestError(
+                f"{ref}: replace needs metadata.resourceVersion (custom resources allow no "
+                "unconditional update): read the object with get(), change it, replace it; "
+                "or use apply()"
+            )
         result = self._execute("PUT", _path(info, ns, name), ref=ref, body=manifest,
                                query=self._write_query(dry_run), idempotent=has_rv)
         response = result.response

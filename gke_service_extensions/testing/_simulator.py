@@ -63,8 +63,8 @@ class GKESimulator:
     message, when not importable); ``controller_settings`` is passed to the controller;
     ``history_window`` is how many events watches can resume from; ``bookmark_interval``
     is the seconds between watch bookmarks; ``validator`` replaces the server-side
-    validation of the networking.gke.io kinds; ``allow_unconditional_update=False`` makes
-    a PUT without resourceVersion on those (custom) kinds fail with 422 as on GKE;
+    validation of the networking.gke.io kinds; a PUT without resourceVersion on custom
+    kinds fails with 422 as on GKE, unless ``allow_unconditional_update=True``;
     ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one).
     """
 
@@ -73,7 +73,7 @@ class GKESimulator:
                  controller: bool = True, controller_settings: Any = None,
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
-                 allow_unconditional_update: bool = True, kube_port: int = 0) -> None:
+                 allow_unconditional_update: bool = False, kube_port: int = 0) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,

@@ -261,6 +261,15 @@ def test_replace_with_new_spec_bumps_generation(client: ExtensionsClient) -> Non
     assert replaced.metadata.generation == 2
 
 
+def test_replace_without_resource_version_is_refused_before_sending(
+        client: ExtensionsClient, sim: GKESimulator) -> None:
+    client.create(ext())
+    sim.faults.reset_counts()
+    with pytest.raises(ManifestError, match="replace needs metadata.resourceVersion"):
+        client.replace(ext())
+    assert sim.faults.count(verb="update") == 0
+
+
 def test_list_follows_continue_tokens_across_pages(client: ExtensionsClient,
                                                    sim: GKESimulator) -> None:
     names = [f"ext-{i}" for i in range(5)]

@@ -98,7 +98,10 @@ def test_spec_update_waits_for_the_new_generation(client: ExtensionsClient,
     client.create(traffic_ext("ext"))
     client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"), timeout=15)
     sim.controller.hold_pending("GCPTrafficExtension", "default", "ext")
-    updated = client.replace(traffic_ext("ext", timeout="2s"))
+    current = client.get(GCPTrafficExtension, "ext")
+    changed = traffic_ext("ext", timeout="2s")
+    changed.metadata.resource_version = current.metadata.resource_version
+    updated = client.replace(changed)
     assert updated.metadata.generation == 2
     with pytest.raises(WaitTimeoutError) as info:
         client.wait_until_programmed(updated, timeout=1)

@@ -696,24 +696,23 @@ def test_watch_with_label_selector_sees_objects_enter_and_leave(
     assert seen == [("ADDED", "a"), ("ADDED", "b"), ("DELETED", "a")]
 
 
-def test_custom_resource_update_needs_a_resource_version_when_strict(
-        traffic_extension: Factory) -> None:
-    with GKESimulator(gcp=False, controller=False, allow_unconditional_update=False) as sim:
+def test_custom_resource_update_needs_a_resource_version_by_default(
+        custom: Any, core: Any, traffic_extension: Factory) -> None:
+    _check_unconditional_updates(custom, core, traffic_extension)
+
+
+def test_unconditional_update_is_allowed_when_opted_in(traffic_extension: Factory) -> None:
+    with GKESimulator(gcp=False, controller=False, allow_unconditional_update=True) as sim:
         api: Any = sim.api_client()
         try:
-            _check_unconditional_updates(client.CustomObjectsApi(api), client.CoreV1Api(api),
-                                         traffic_extension)
+            custom = client.CustomObjectsApi(api)
+            created = _create(custom, traffic_extension())
+            del created["metadata"]["resourceVersion"]
+            replaced = custom.replace_namespaced_custom_object(
+                GROUP, VERSION, "default", PLURAL, "my-ext", created)
+            assert replaced["metadata"]["resourceVersion"]
         finally:
             api.close()
-
-
-def test_unconditional_update_is_allowed_by_default(custom: Any,
-                                                    traffic_extension: Factory) -> None:
-    created = _create(custom, traffic_extension())
-    del created["metadata"]["resourceVersion"]
-    replaced = custom.replace_namespaced_custom_object(GROUP, VERSION, "default", PLURAL,
-                                                       "my-ext", created)
-    assert replaced["metadata"]["resourceVersion"]
 
 
 def _check_unconditional_updates(custom: Any, core: Any, traffic_extension: Factory) -> None:
