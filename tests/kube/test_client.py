@@ -265,7 +265,7 @@ def test_replace_without_resource_version_is_refused_before_sending(
         client: ExtensionsClient, sim: GKESimulator) -> None:
     client.create(ext())
     sim.faults.reset_counts()
-    with pytest.raises(ManifestError, match="replace needs metadata.resourceVersion"):
+    with pytest.raises(ManifestError, match=r"replace needs metadata\.resourceVersion"):
         client.replace(ext())
     assert sim.faults.count(verb="update") == 0
 
