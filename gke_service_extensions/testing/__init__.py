@@ -7,9 +7,21 @@ starts nothing and imports neither the kubernetes client nor the Google Cloud cl
 
 from __future__ import annotations
 
+from ._controller import ControllerSettings, GatewayController
+from ._gcp import GCPServer, GCPState
 from ._kube._faults import Faults
 from ._kube._server import KubeAPIServer
 from ._kube._store import ObjectStore, WatchEvent
 from ._simulator import GKESimulator
 
-__all__ = ["Faults", "GKESimulator", "KubeAPIServer", "ObjectStore", "WatchEvent"]
+__all__ = [
+    "ControllerSettings",
+    "Faults",
+    "GCPServer",
+    "GCPState",
+    "GKESimulator",
+    "GatewayController",
+    "KubeAPIServer",
+    "ObjectStore",
+    "WatchEvent",
+]
