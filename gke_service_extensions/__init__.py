@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         PatchType,
         Propagation,
         RetryPolicy,
+        Validation,
     )
     from .kube._status import (
         AncestorState,
@@ -99,6 +100,7 @@ _LAZY = {
     "PatchType": ".kube",
     "Propagation": ".kube",
     "RetryPolicy": ".kube",
+    "Validation": ".kube",
     "AncestorState": ".kube._status",
     "AncestorStatus": ".kube._status",
     "Freshness": ".kube._status",
@@ -187,6 +189,7 @@ __all__ = [
     "UnauthorizedError",
     "UnknownFields",
     "UnknownKindError",
+    "Validation",
     "WaitError",
     "WaitMode",
     "WaitResult",

@@ -17,6 +17,7 @@ from ._client import (
     PatchType,
     Propagation,
     RequestTimeout,
+    Validation,
 )
 from ._config import KubeConfigError
 from ._objects import KubeEvent, KubeObject
@@ -49,6 +50,7 @@ __all__ = [
     "Redactor",
     "RequestTimeout",
     "RetryPolicy",
+    "Validation",
     "stop_before_deadline",
     "wait_retry_after",
 ]

@@ -36,7 +36,9 @@ from .._errors import (
     ServerError,
     WaitTimeoutError,
 )
+from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
 from ..models._meta import ResourceInfo
+from ..models._validation import validate_model_data
 from ._config import load_in_cluster, load_kubeconfig
 from ._errors_map import error_from_exception, error_from_response
 from ._objects import KubeEvent, KubeObject
@@ -90,6 +92,17 @@ class PatchType(enum.Enum):
     JSON = "application/json-patch+json"
 
 
+class Validation(enum.Enum):
+    """Whether writes of the three CRDs are checked against the CRD rules before sending.
+
+    ``BEFORE_SENDING`` (the default) raises ManifestValidationError, listing every problem,
+    and sends nothing; ``SERVER_ONLY`` leaves judging to the API server.
+    """
+
+    BEFORE_SENDING = "before-sending"
+    SERVER_ONLY = "server-only"
+
+
 class Propagation(enum.Enum):
     """What happens to dependents of a deleted object."""
 
@@ -124,8 +137,14 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
+        profile: str | CRDProfile = DEFAULT_PROFILE,
+        validation: Validation = Validation.BEFORE_SENDING,
     ) -> None:
-        """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified)."""
+        """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified).
+
+        ``profile`` names the CRD generation that writes are checked against (see
+        :data:`~gke_service_extensions.models.PROFILES`); ``validation`` switches the check off.
+        """
         from kubernetes.client import ApiClient
 
         if not isinstance(api_client, ApiClient):
@@ -139,6 +158,8 @@ class ExtensionsClient:
         self._timeout = request_timeout
         self._retry = retry
         self._field_manager = field_manager
+        self._profile = get_profile(profile)
+        self._validation = validation
         self._redactor = Redactor(lambda: secrets_of(api_client.configuration))
 
     # ------------------------------------------------------------------ construction
@@ -153,6 +174,8 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
+        profile: str | CRDProfile = DEFAULT_PROFILE,
+        validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect with a kubeconfig (default ``$KUBECONFIG`` or ``~/.kube/config``).
 
@@ -161,7 +184,8 @@ class ExtensionsClient:
         """
         loaded = load_kubeconfig(path, context)
         client = cls(loaded.api_client, namespace=namespace or loaded.namespace,
-                     request_timeout=request_timeout, retry=retry, field_manager=field_manager)
+                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
+                     profile=profile, validation=validation)
         client._owns_api_client = True
         return client
 
@@ -173,11 +197,14 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
+        profile: str | CRDProfile = DEFAULT_PROFILE,
+        validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect from inside a pod with its service account (namespace: the pod's)."""
         loaded = load_in_cluster()
         client = cls(loaded.api_client, namespace=namespace or loaded.namespace,
-                     request_timeout=request_timeout, retry=retry, field_manager=field_manager)
+                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
+                     profile=profile, validation=validation)
         client._owns_api_client = True
         return client
 
@@ -314,6 +341,7 @@ class ExtensionsClient:
         """
         info, manifest = _outgoing(obj)
         _strip_server_fields(manifest, status=True)
+        self._check(obj, manifest, UnknownFields.REJECT)
         ns = self._ns(info, None, manifest)
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
@@ -350,6 +378,7 @@ class ExtensionsClient:
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
         has_rv = bool(_meta(manifest).get("resourceVersion"))
+        self._check(obj, manifest, UnknownFields.PRESERVE)
         if not has_rv and info.group:
             raise ManifestError(
                 f"{ref}: replace needs metadata.resourceVersion (custom resources allow no "
@@ -421,6 +450,7 @@ class ExtensionsClient:
         """
         info, manifest = _outgoing(obj)
         _strip_server_fields(manifest, status=True)
+        self._check(obj, manifest, UnknownFields.REJECT)
         ns = self._ns(info, None, manifest)
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
@@ -572,6 +602,20 @@ class ExtensionsClient:
         return wait_for_gateway_binding(self, gateway, ext, **kw)
 
     # ------------------------------------------------------------------ internals
+
+    def _check(self, obj: Any, manifest: Mapping[str, Any], unknown: UnknownFields) -> None:
+        """Apply the CRD rules to an outgoing CRD object; raise before anything is sent."""
+        model = type(obj)
+        if self._validation is Validation.SERVER_ONLY or model not in MODELS:
+            return
+        problems = validate_model_data(model, manifest, profile=self._profile,
+                                       unknown_fields=unknown)
+        if problems:
+            meta = _meta(manifest)
+            raise ManifestValidationError(
+                problems, obj=ObjectRef(model.__resource__.kind, meta.get("name"),
+                                        meta.get("namespace") or self._namespace),
+                profile=self._profile.name)
 
     def _ns(self, info: ResourceInfo, explicit: str | None,
             manifest: Mapping[str, Any] | None = None) -> str | None:

@@ -27,7 +27,7 @@ from ._kube._resources import (
     HTTP_ROUTE,
     SERVICE,
 )
-from ._kube._server import KubeAPIServer, Validator
+from ._kube._server import KubeAPIServer, Validator, profile_validator
 from ._kube._store import ObjectStore
 
 if TYPE_CHECKING:
@@ -65,7 +65,9 @@ class GKESimulator:
     is the seconds between watch bookmarks; ``validator`` replaces the server-side
     validation of the networking.gke.io kinds; a PUT without resourceVersion on custom
     kinds fails with 422 as on GKE, unless ``allow_unconditional_update=True``;
-    ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one).
+    ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one);
+    ``crd_profile`` is the CRD generation the API server validates against (default: the
+    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -73,9 +75,14 @@ class GKESimulator:
                  controller: bool = True, controller_settings: Any = None,
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
-                 allow_unconditional_update: bool = False, kube_port: int = 0) -> None:
+                 allow_unconditional_update: bool = False, kube_port: int = 0,
+                 crd_profile: str | None = None) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
+        if validator is None and crd_profile is not None:
+            from ..models import get_profile
+
+            validator = profile_validator(get_profile(crd_profile).name)
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
                                    allow_unconditional_update=allow_unconditional_update)

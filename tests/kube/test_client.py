@@ -32,6 +32,7 @@ from gke_service_extensions.kube import (
     KubeEvent,
     PatchType,
     RetryPolicy,
+    Validation,
 )
 from gke_service_extensions.models import (
     Gateway,
@@ -543,13 +544,41 @@ def test_not_found_message_leads_with_the_object(client: ExtensionsClient) -> No
     assert info.value.server_message
 
 
-def test_invalid_object_lists_the_server_causes(client: ExtensionsClient) -> None:
+def _bad_timeout() -> GCPTrafficExtension:
     m = traffic()
     m["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "99s"
-    # PRESERVE trusts the data, so the bad value reaches the server, which answers 422
-    bad = GCPTrafficExtension.from_manifest(m, unknown_fields=UnknownFields.PRESERVE)
-    with pytest.raises(InvalidError) as info:
-        client.create(bad)
+    # PRESERVE trusts the data: the model does not stop the bad value
+    return GCPTrafficExtension.from_manifest(m, unknown_fields=UnknownFields.PRESERVE)
+
+
+def test_invalid_object_is_refused_before_sending(client: ExtensionsClient,
+                                                  sim: GKESimulator) -> None:
+    sim.faults.reset_counts()
+    for write in (client.create, client.apply):
+        with pytest.raises(ManifestValidationError) as info:
+            write(_bad_timeout())
+        assert info.value.profile == "newest"
+        assert [p.path for p in info.value.problems] == [
+            "spec.extensionChains[0].extensions[0].timeout"]
+    assert sim.faults.counts() == {}
+
+
+def test_client_checks_writes_against_its_crd_profile() -> None:
+    m = traffic()
+    del m["spec"]["extensionChains"][0]["extensions"][0]["supportedEvents"]
+    obj = GCPTrafficExtension.from_manifest(m, profile="gke-1.33")
+    with GKESimulator(controller=False, gcp=False, crd_profile="gke-1.33") as sim:
+        with ExtensionsClient(sim.api_client()) as newest, \
+                pytest.raises(ManifestValidationError, match="'newest' CRD profile"):
+            newest.create(obj)
+        with ExtensionsClient(sim.api_client(), profile="gke-1.33") as old:
+            assert old.create(obj).metadata.generation == 1
+
+
+def test_invalid_object_lists_the_server_causes(sim: GKESimulator) -> None:
+    with ExtensionsClient(sim.api_client(), validation=Validation.SERVER_ONLY) as client, \
+            pytest.raises(InvalidError) as info:
+        client.create(_bad_timeout())
     err = info.value
     assert err.status == 422
     assert err.reason == "Invalid"

@@ -43,7 +43,7 @@ from ._table import table, wants_table
 from ._watch import WatchStream
 
 __all__ = ["ApiError", "KubeAPIServer", "UnknownFieldFinder", "Validator",
-           "default_unknown_fields", "default_validator"]
+           "default_unknown_fields", "default_validator", "profile_validator"]
 
 _log = logging.getLogger(__name__)
 
@@ -67,13 +67,22 @@ _PATCH_TYPES = {
 }
 
 
-def default_validator(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Problem]:
-    """Validate the three networking.gke.io kinds with ``models.validate_manifest``."""
-    if info.group != GKE_NETWORKING_GROUP:
-        return []
-    from ...models import UnknownFields, validate_manifest
+def profile_validator(profile: str | None) -> Validator:
+    """A validator of the three networking.gke.io kinds under a CRD profile (None: newest)."""
 
-    return list(validate_manifest(obj, unknown_fields=UnknownFields.PRESERVE))
+    def validate(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Problem]:
+        if info.group != GKE_NETWORKING_GROUP:
+            return []
+        from ...models import UnknownFields, validate_manifest
+
+        return list(validate_manifest(obj, profile=profile,
+                                      unknown_fields=UnknownFields.PRESERVE))
+
+    return validate
+
+
+#: Validate the three networking.gke.io kinds with ``models.validate_manifest`` (newest CRDs).
+default_validator: Validator = profile_validator(None)
 
 
 def default_unknown_fields(info: ResourceInfo, obj: Mapping[str, Any]) -> list[str]:
