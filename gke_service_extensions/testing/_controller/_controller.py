@@ -456,25 +456,38 @@ class GatewayController:
         info = _INFO_BY_KIND[key.kind]
         ours = self._desired_ancestors(verdict, pending)
         stamp = _rfc3339(now)
-        obj: dict[str, Any] | None = world.extensions[key]
-        for _ in range(_RETRIES):
-            if obj is None:
-                return
+
+        def with_status(obj: dict[str, Any]) -> dict[str, Any] | None:
             new_status = merge_ancestors(obj.get("status"), ours,
                                          controller_name=self.settings.controller_name,
                                          namespace=key.namespace, now=stamp)
             if new_status == (obj.get("status") or {}):
-                return
-            body = copy.deepcopy(obj)
-            body["status"] = new_status
+                return None
+            return {**copy.deepcopy(obj), "status": new_status}
+
+        self._update_retrying(info, (key.namespace, key.name), world.extensions[key],
+                              with_status, subresource="status")
+
+    def _update_retrying(self, info: ResourceInfo, where: NsName, obj: dict[str, Any] | None,
+                         change: Callable[[dict[str, Any]], dict[str, Any] | None], *,
+                         subresource: str | None = None) -> dict[str, Any] | None:
+        """Store ``change(obj)`` (``None``: nothing to change), re-reading the object and
+        computing the change again on a conflict. Returns the object as stored, or ``None``
+        once it is gone."""
+        for _ in range(_RETRIES):
+            if obj is None:
+                return None
+            body = change(obj)
+            if body is None:
+                return obj
             try:
-                self.store.update(info, body, subresource="status")
-                return
+                return self.store.update(info, body, subresource=subresource)
             except ConflictError:
-                obj = self.store.get(info, key.namespace, key.name)
+                obj = self.store.get(info, *where)
             except NotFoundError:
-                return
-        _log.warning("gave up writing status of %s after %d conflicts", key, _RETRIES)
+                return None
+        _log.warning("gave up writing %s %s/%s after %d conflicts", info.kind, *where, _RETRIES)
+        return None
 
     # ------------------------------------------------------------------ events
 
@@ -670,36 +683,24 @@ class GatewayController:
 
     def _update_gateway(self, gw: NsName, gateway: dict[str, Any], wanted: Mapping[str, str],
                         lb: _gcp_model.GatewayResources, stamp: str) -> None:
-        obj: dict[str, Any] | None = gateway
         last = _gcp_model.ANNOTATION_PREFIX + "last-reconcile-time"
-        for _ in range(_RETRIES):
-            if obj is None:
-                return
+
+        def annotated(obj: dict[str, Any]) -> dict[str, Any] | None:
             annotations = dict((obj.get("metadata") or {}).get("annotations") or {})
-            if any(annotations.get(k) != v for k, v in wanted.items()) or last not in annotations:
-                annotations.update(wanted)
-                annotations[last] = stamp
-                body = copy.deepcopy(obj)
-                body["metadata"]["annotations"] = annotations
-                try:
-                    obj = self.store.update(GATEWAY, body)
-                except ConflictError:
-                    obj = self.store.get(GATEWAY, *gw)
-                    continue
-                except NotFoundError:
-                    return
+            if all(annotations.get(k) == v for k, v in wanted.items()) and last in annotations:
+                return None
+            body = copy.deepcopy(obj)
+            body["metadata"]["annotations"] = {**annotations, **wanted, last: stamp}
+            return body
+
+        def with_status(obj: dict[str, Any]) -> dict[str, Any] | None:
             status = self._gateway_status(obj, lb, stamp)
             if status == (obj.get("status") or {}):
-                return
-            body = copy.deepcopy(obj)
-            body["status"] = status
-            try:
-                self.store.update(GATEWAY, body, subresource="status")
-                return
-            except ConflictError:
-                obj = self.store.get(GATEWAY, *gw)
-            except NotFoundError:
-                return
+                return None
+            return {**copy.deepcopy(obj), "status": status}
+
+        stored = self._update_retrying(GATEWAY, gw, gateway, annotated)
+        self._update_retrying(GATEWAY, gw, stored, with_status, subresource="status")
 
     @staticmethod
     def _gateway_status(obj: Mapping[str, Any], lb: _gcp_model.GatewayResources,
