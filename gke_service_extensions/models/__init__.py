@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import Problem
-from ._base import KubeModel, Resource, UnknownFields, WireModel
+from ._base import KubeModel, UnknownFields, WireModel
 from ._common import (
     Condition,
     ConditionStatus,
@@ -116,7 +116,6 @@ __all__ = [
     "ParentReference",
     "PolicyAncestorStatus",
     "PolicyStatus",
-    "Resource",
     "ResourceInfo",
     "Service",
     "TargetRef",

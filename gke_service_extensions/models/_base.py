@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._meta import ResourceInfo
 
-__all__ = ["KubeModel", "Resource", "UnknownFields", "WireModel"]
+__all__ = ["KubeModel", "UnknownFields", "WireModel"]
 
 
 class UnknownFields(enum.Enum):
@@ -117,7 +117,3 @@ class KubeModel(WireModel):
         name = getattr(meta, "name", None) or "<unnamed>"
         ns = getattr(meta, "namespace", None)
         return f"{self.__resource__.kind} {ns}/{name}" if ns else f"{self.__resource__.kind} {name}"
-
-
-# Kept for readers of docs/architecture.md: every CRD model is a Resource.
-Resource = KubeModel
