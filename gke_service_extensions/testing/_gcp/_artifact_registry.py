@@ -12,7 +12,11 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from gke_service_extensions.testing._gcp._api import ApiError, ApiRequest, paginate
-from gke_service_extensions.testing._gcp._enums import encode_enums, enum_number, message_descriptor
+from gke_service_extensions.testing._gcp._enums import (
+    encode_enums,
+    message_descriptor,
+    requested_view,
+)
 from gke_service_extensions.testing._gcp._state import GCPState
 
 __all__ = ["ArtifactRegistryApi"]
@@ -127,13 +131,7 @@ class ArtifactRegistryApi:
         }
 
     def _full_view(self, request: ApiRequest) -> bool:
-        view = request.param("view")
-        if view is None:
-            return False
-        number = enum_number(_VERSION_VIEW, view)
-        if number is None:
-            raise ApiError.invalid(f"Invalid value for view: {view!r}")
-        return number == _VERSION_VIEW_FULL
+        return requested_view(request.param("view"), _VERSION_VIEW, _VERSION_VIEW_FULL)
 
 
 def _tag(pkg_name: str, tag: str, digest: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["encode_enums", "enum_number", "message_descriptor"]
+__all__ = ["encode_enums", "enum_number", "message_descriptor", "requested_view"]
 
 # Simulator kind -> fully-qualified proto message name (networkservices v1).
 _MESSAGES = {
@@ -92,3 +92,18 @@ def _encode_single(field: Any, value: Any, as_int: bool) -> Any:
             return value  # Struct, Timestamp, Duration...: no enums of ours inside
         return encode_enums(field.message_type, value, as_int=as_int)
     return value
+
+
+def requested_view(request_view: str | None, enum_full_name: str, full: int) -> bool:
+    """Whether a ``view`` query parameter (name or number) asks for the ``full`` view.
+
+    Raises ``ApiError`` 400 for a value the enum does not know.
+    """
+    if request_view is None:
+        return False
+    number = enum_number(enum_full_name, request_view)
+    if number is None:
+        from ._api import ApiError
+
+        raise ApiError.invalid(f"Invalid value for view: {request_view!r}")
+    return number == full

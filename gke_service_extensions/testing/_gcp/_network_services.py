@@ -23,8 +23,8 @@ from typing import Any
 from gke_service_extensions.testing._gcp._api import ApiError, ApiRequest, paginate
 from gke_service_extensions.testing._gcp._enums import (
     encode_enums,
-    enum_number,
     message_descriptor,
+    requested_view,
 )
 from gke_service_extensions.testing._gcp._state import (
     LB_ROUTE_EXTENSIONS,
@@ -263,13 +263,7 @@ class NetworkServicesApi:
         return copy.deepcopy(dict(out))
 
     def _full_view(self, request: ApiRequest) -> bool:
-        view = request.param("view")
-        if view is None:
-            return False
-        number = enum_number(_VIEW_ENUM, view)
-        if number is None:
-            raise ApiError.invalid(f"Invalid value for view: {view!r}")
-        return number == _VIEW_FULL
+        return requested_view(request.param("view"), _VIEW_ENUM, _VIEW_FULL)
 
 
 def _type_url(version: str, coll_or_type: str) -> str:
