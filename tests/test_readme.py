@@ -23,7 +23,7 @@ def test_quick_start_runs_against_the_simulator(gke_simulator: GKESimulator,
     gke_simulator.add_gateway("external-http")
     gke_simulator.add_service("extension-service", port=443)
     monkeypatch.setenv("KUBECONFIG", str(gke_simulator.kubeconfig_path))
-    exec(compile(quick_start, "README.md", "exec"), {})  # noqa: S102 - our own README
+    exec(compile(quick_start, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert out.startswith("GCPTrafficExtension default/my-traffic-extension: ")
     assert "Gateway default/external-http: Programmed" in out
