@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from .._errors import ManifestValidationError, ObjectRef, Problem
+from .._errors import Problem
 from ._meta import ResourceInfo
 
 __all__ = ["KubeModel", "UnknownFields", "WireModel"]
@@ -97,17 +97,9 @@ class KubeModel(WireModel):
     def validated(self, *, profile: str | None = None) -> Self:
         """Return ``self`` if it satisfies every CRD rule, else raise
         :class:`~gke_service_extensions.ManifestValidationError` listing every problem."""
-        problems = self.problems(profile=profile)
-        if problems:
-            from ._profiles import get_profile
+        from ._validation import ensure_valid
 
-            meta = getattr(self, "metadata", None)
-            raise ManifestValidationError(
-                problems,
-                obj=ObjectRef(self.__resource__.kind, getattr(meta, "name", None),
-                              getattr(meta, "namespace", None)),
-                profile=get_profile(profile).name,
-            )
+        ensure_valid(type(self), self.to_manifest(), profile=profile)
         return self
 
     @property

@@ -23,7 +23,7 @@ from ._common import ObjectMeta, PolicyStatus
 from ._profiles import CRDProfile, KindRules, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
-__all__ = ["Context", "build", "validate_manifest", "validate_model_data"]
+__all__ = ["Context", "build", "ensure_valid", "validate_manifest", "validate_model_data"]
 
 M = TypeVar("M", bound=KubeModel)
 
@@ -290,17 +290,12 @@ def _cross_rules(model: type[WireModel]) -> tuple[CrossRule, ...]:
 # --------------------------------------------------------------------------- entry points
 
 
-def _models_by_kind() -> dict[tuple[str, str], type[KubeModel]]:
+@cache
+def _crd_models() -> dict[tuple[str, str], type[KubeModel]]:
+    """The three CRD models (the kinds validated against CRD rules) by apiVersion/kind."""
     from ._registry import MODELS
 
     return {(m.__resource__.api_version, m.__resource__.kind): m for m in MODELS}
-
-
-@cache
-def _validated_models() -> frozenset[type[KubeModel]]:
-    from ._registry import MODELS
-
-    return frozenset(MODELS)
 
 
 def validate_model_data(
@@ -347,9 +342,9 @@ def validate_manifest(
     """
     if not isinstance(manifest, Mapping):
         return [Problem("", f"a manifest must be a mapping, got {_describe(manifest)}")]
-    model = _models_by_kind().get((manifest.get("apiVersion"), manifest.get("kind")))  # type: ignore[arg-type]
+    model = _crd_models().get((manifest.get("apiVersion"), manifest.get("kind")))  # type: ignore[arg-type]
     if model is None:
-        known = ", ".join(f"{a}/{k}" for a, k in _models_by_kind())
+        known = ", ".join(f"{a}/{k}" for a, k in _crd_models())
         return [Problem("kind", f"unknown apiVersion/kind {manifest.get('apiVersion')}/"
                                 f"{manifest.get('kind')}; known: {known}")]
     return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
@@ -363,6 +358,21 @@ def _object_ref(model: type[KubeModel], data: Mapping[str, Any]) -> ObjectRef:
                      ns if isinstance(ns, str) else None)
 
 
+def ensure_valid(
+    model: type[KubeModel],
+    data: Mapping[str, Any],
+    *,
+    profile: str | CRDProfile | None = None,
+    document_index: int | None = None,
+) -> None:
+    """Raise ManifestValidationError listing every problem of ``data`` as a ``model``."""
+    prof = get_profile(profile)
+    problems = validate_model_data(model, data, profile=prof)
+    if problems:
+        raise ManifestValidationError(problems, obj=_object_ref(model, data),
+                                      profile=prof.name, document_index=document_index)
+
+
 def build(
     model: type[M],
     data: Mapping[str, Any],
@@ -372,12 +382,8 @@ def build(
     document_index: int | None = None,
 ) -> M:
     """Validate (unless the object is trusted) and build the typed object."""
-    prof = get_profile(profile)
-    if unknown_fields is UnknownFields.REJECT and model in _validated_models():
-        problems = validate_model_data(model, data, profile=prof, unknown_fields=unknown_fields)
-        if problems:
-            raise ManifestValidationError(problems, obj=_object_ref(model, data),
-                                          profile=prof.name, document_index=document_index)
+    if unknown_fields is UnknownFields.REJECT and model in _crd_models().values():
+        ensure_valid(model, data, profile=profile, document_index=document_index)
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
