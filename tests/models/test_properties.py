@@ -145,7 +145,8 @@ def _set(data: Any, path: str, value: Any, delete: bool) -> None:
 
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9), st.floats(allow_nan=False),
                  st.text(max_size=80), st.lists(st.integers(), max_size=3),
-                 st.dictionaries(st.text(max_size=5), st.integers(), max_size=3))
+                 st.dictionaries(st.text(alphabet="abcxyz", min_size=1, max_size=5), st.integers(),
+                                 max_size=3))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
