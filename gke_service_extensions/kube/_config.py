@@ -67,7 +67,9 @@ def load_kubeconfig(path: str | os.PathLike[str] | None = None,
     from kubernetes.config import kube_config
     from kubernetes.config.config_exception import ConfigException
 
-    source = os.fspath(path) if path is not None else kube_config.KUBE_CONFIG_DEFAULT_LOCATION
+    # $KUBECONFIG is read now: the kubernetes library froze its default at import time.
+    source = (os.fspath(path) if path is not None
+              else os.environ.get("KUBECONFIG") or "~/.kube/config")
     where = f"kubeconfig {source}"
     paths = [p for p in source.split(os.pathsep) if p]
     if not any(Path(p).expanduser().is_file() for p in paths):

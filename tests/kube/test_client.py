@@ -262,6 +262,16 @@ def test_replace_with_new_spec_bumps_generation(client: ExtensionsClient) -> Non
     assert replaced.metadata.generation == 2
 
 
+def test_kubeconfig_env_var_is_read_when_connecting(sim: GKESimulator,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import kubernetes.config  # freezes the library's own default at import time
+
+    assert kubernetes.config
+    monkeypatch.setenv("KUBECONFIG", str(sim.kubeconfig_path))
+    with ExtensionsClient.from_kubeconfig() as c:
+        assert c.host == sim.kube_url
+
+
 def test_replace_without_resource_version_is_refused_before_sending(
         client: ExtensionsClient, sim: GKESimulator) -> None:
     client.create(ext())
