@@ -28,6 +28,7 @@ from ._errors import (
     NotFoundError,
     ObjectDeletedError,
     ObjectRef,
+    PluginNotReferencedError,
     Problem,
     ProgrammingFailed,
     ServerError,
@@ -82,7 +83,7 @@ if TYPE_CHECKING:
         ProgrammingState,
         WaitMode,
     )
-    from .kube._wait import ListRetry, WaitResult, WatchBackoff
+    from .kube._wait import WaitResult, WatchBackoff
     from .kube._wait import wait_with_kubeconfig as wait_until_programmed
     from .models import to_crd
     from .models._cel import SampleRequest, check_matcher, evaluate_matcher, first_matching_chain
@@ -108,7 +109,6 @@ _LAZY = {
     "Outcome": ".kube._status",
     "ProgrammingState": ".kube._status",
     "WaitMode": ".kube._status",
-    "ListRetry": ".kube._wait",
     "WaitResult": ".kube._wait",
     "WatchBackoff": ".kube._wait",
     "wait_until_programmed": ".kube._wait:wait_with_kubeconfig",
@@ -165,7 +165,6 @@ __all__ = [
     "KubeConfigError",
     "KubeEvent",
     "KubernetesError",
-    "ListRetry",
     "LogConfig",
     "ManifestError",
     "ManifestParseError",
@@ -178,6 +177,7 @@ __all__ = [
     "OtherKinds",
     "Outcome",
     "PatchType",
+    "PluginNotReferencedError",
     "Problem",
     "ProgrammingFailed",
     "ProgrammingState",

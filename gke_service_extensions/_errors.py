@@ -21,6 +21,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     ├── WaitError                                 a wait ended without the wanted state
     │   ├── ProgrammingFailed                     the controller reported a terminal failure
     │   ├── ObjectDeletedError                    the object went away while waiting
+    │   ├── PluginNotReferencedError              a GCPWasmPlugin no traffic extension uses
     │   └── WaitTimeoutError (also TimeoutError)  the deadline passed; carries last seen status
     └── GCPError                                  a Google Cloud API call failed
 
@@ -52,6 +53,7 @@ __all__ = [
     "NotFoundError",
     "ObjectDeletedError",
     "ObjectRef",
+    "PluginNotReferencedError",
     "Problem",
     "ProgrammingFailed",
     "ServerError",
@@ -276,6 +278,14 @@ class ProgrammingFailed(WaitError):
 
 class ObjectDeletedError(WaitError):
     """The object was deleted (or began deletion) while it was being waited for."""
+
+
+class PluginNotReferencedError(WaitError):
+    """A GCPWasmPlugin that no GCPTrafficExtension references: it can never be programmed.
+
+    GKE programs a plugin only through a traffic extension whose ``backendRef`` names it;
+    the wait says so after its ``plugin_reference_grace`` instead of running to its timeout.
+    """
 
 
 class WaitTimeoutError(WaitError, TimeoutError):

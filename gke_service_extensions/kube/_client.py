@@ -44,6 +44,14 @@ from ._errors_map import error_from_exception, error_from_response
 from ._objects import KubeEvent, KubeObject
 from ._redact import Redactor, secrets_of
 from ._retry import DEFAULT_RETRY, RawResponse, RetryPolicy, RunResult
+from ._status import DEFAULT_CONDITION, GKE_CONTROLLER_NAME, WaitMode
+from ._transport import ApiClientTransport, Request, Transport
+from ._wait import (
+    DEFAULT_PLUGIN_REFERENCE_GRACE,
+    DEFAULT_SILENCE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    WatchBackoff,
+)
 
 __all__ = [
     "ALL_NAMESPACES",
@@ -58,7 +66,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ._wait import WaitResult
+    from ..models import GCPRoutingExtension, GCPTrafficExtension, GCPWasmPlugin
+    from ._wait import Gateways, OnChange, WaitResult
+
+    M = TypeVar("M", GCPTrafficExtension, GCPRoutingExtension, GCPWasmPlugin)
 
 _log = logging.getLogger("gke_service_extensions.kube")
 
@@ -76,6 +87,7 @@ _APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields",
                   "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
 _POLL_INITIAL, _POLL_MAX = 0.05, 1.0
+_DEFAULT_BACKOFF = WatchBackoff()
 
 
 class DryRun(enum.Enum):
@@ -131,8 +143,9 @@ class ExtensionsClient:
 
     def __init__(
         self,
-        api_client: Any,
+        api_client: Any = None,
         *,
+        transport: Transport | None = None,
         namespace: str | None = None,
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
@@ -140,27 +153,31 @@ class ExtensionsClient:
         profile: str | CRDProfile = DEFAULT_PROFILE,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> None:
-        """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified).
+        """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified), or send
+        through ``transport`` (e.g. :class:`~gke_service_extensions.kube.MockTransport`).
 
         ``profile`` names the CRD generation that writes are checked against (see
         :data:`~gke_service_extensions.models.PROFILES`); ``validation`` switches the check off.
         """
-        from kubernetes.client import ApiClient
-
-        if not isinstance(api_client, ApiClient):
-            raise TypeError(
-                f"ExtensionsClient needs a kubernetes.client.ApiClient, got "
-                f"{type(api_client).__name__}"
-            )
-        self._api: Any = api_client
-        self._owns_api_client = False
+        if (api_client is None) == (transport is None):
+            raise TypeError("ExtensionsClient needs an api_client or a transport (one of them)")
+        if transport is None:
+            transport = ApiClientTransport(api_client)
+        elif not isinstance(transport, Transport):
+            raise TypeError(f"transport must implement Transport (request, stream, close, "
+                            f"host), got {type(transport).__name__}")
+        self._transport: Transport = transport
+        self._api: Any = getattr(transport, "api_client", None)
         self._namespace = namespace or "default"
-        self._timeout = request_timeout
+        self._timeout = _check_request_timeout(request_timeout)
         self._retry = retry
         self._field_manager = field_manager
         self._profile = get_profile(profile)
         self._validation = validation
-        self._redactor = Redactor(lambda: secrets_of(api_client.configuration))
+        api = self._api
+        self._redactor = Redactor((lambda: secrets_of(api.configuration)) if api is not None
+                                  else None)
+        self._closed = False
 
     # ------------------------------------------------------------------ construction
 
@@ -183,11 +200,10 @@ class ExtensionsClient:
         Raises :class:`~._config.KubeConfigError` if the file or context is unusable.
         """
         loaded = load_kubeconfig(path, context)
-        client = cls(loaded.api_client, namespace=namespace or loaded.namespace,
-                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
-                     profile=profile, validation=validation)
-        client._owns_api_client = True
-        return client
+        return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
+                   namespace=namespace or loaded.namespace, request_timeout=request_timeout,
+                   retry=retry, field_manager=field_manager, profile=profile,
+                   validation=validation)
 
     @classmethod
     def in_cluster(
@@ -202,16 +218,16 @@ class ExtensionsClient:
     ) -> Self:
         """Connect from inside a pod with its service account (namespace: the pod's)."""
         loaded = load_in_cluster()
-        client = cls(loaded.api_client, namespace=namespace or loaded.namespace,
-                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
-                     profile=profile, validation=validation)
-        client._owns_api_client = True
-        return client
+        return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
+                   namespace=namespace or loaded.namespace, request_timeout=request_timeout,
+                   retry=retry, field_manager=field_manager, profile=profile,
+                   validation=validation)
 
     def close(self) -> None:
-        """Release connections (only of an ``ApiClient`` this client created)."""
-        if self._owns_api_client:
-            self._api.close()
+        """Release connections (only of an ``ApiClient`` this client created). Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -227,8 +243,13 @@ class ExtensionsClient:
 
     @property
     def api_client(self) -> Any:
-        """The underlying ``kubernetes.client.ApiClient``."""
+        """The underlying ``kubernetes.client.ApiClient`` (None with a custom transport)."""
         return self._api
+
+    @property
+    def transport(self) -> Transport:
+        """What carries this client's requests (every call, the wait's watches included)."""
+        return self._transport
 
     @property
     def default_namespace(self) -> str:
@@ -236,8 +257,8 @@ class ExtensionsClient:
         return self._namespace
 
     @property
-    def request_timeout(self) -> RequestTimeout:
-        """Timeout of every HTTP request (``_request_timeout`` of the kubernetes client)."""
+    def request_timeout(self) -> tuple[float, float]:
+        """``(connect, read)`` timeout of every HTTP request, in seconds."""
         return self._timeout
 
     @property
@@ -258,7 +279,7 @@ class ExtensionsClient:
     @property
     def host(self) -> str:
         """The API server URL, without any user info."""
-        raw = str(getattr(self._api.configuration, "host", "") or "")
+        raw = self._transport.host
         parts = urlsplit(raw)
         if parts.username or parts.password:
             netloc = parts.hostname or ""
@@ -270,13 +291,15 @@ class ExtensionsClient:
     @property
     def verify_tls(self) -> bool:
         """Whether the server certificate is verified (False only if the config said so)."""
+        if self._api is None:
+            return True
         return bool(getattr(self._api.configuration, "verify_ssl", True))
 
     def translate_error(self, exc: BaseException, *, obj: ObjectRef | None = None
                         ) -> KubernetesError:
         """Our error for anything the kubernetes client or urllib3 raised (redacted)."""
         return error_from_exception(exc, obj=obj, redact=self._redactor,
-                                    timeout=_read_timeout(self._timeout))
+                                    timeout=self._timeout[1])
 
     # ------------------------------------------------------------------ CRUD
 
@@ -561,45 +584,159 @@ class ExtensionsClient:
                                   e.first_seen or epoch))
         return found
 
-    # ------------------------------------------------------------------ waiting (delegated)
+    # ------------------------------------------------------------------ waiting
 
-    def wait_until_programmed(self, obj_or_ref: Any, **kw: Any) -> WaitResult:
+    @overload
+    def wait_until_programmed(
+        self, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
+        *, timeout: float = ..., gateways: Gateways = ...,
+        mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+        plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+        silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+    ) -> WaitResult[M]: ...
+
+    @overload
+    def wait_until_programmed(
+        self, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
+        *, timeout: float = ..., gateways: Gateways = ...,
+        mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+        plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+        silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+    ) -> WaitResult[Any]: ...
+
+    def wait_until_programmed(
+        self,
+        obj_or_ref: Any,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        gateways: Gateways = None,
+        mode: WaitMode | str = WaitMode.ALL,
+        on_change: OnChange | None = None,
+        failure_grace: float = 0.0,
+        plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+        condition: str = DEFAULT_CONDITION,
+        controller_name: str = GKE_CONTROLLER_NAME,
+        silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+        watch_backoff: WatchBackoff = _DEFAULT_BACKOFF,
+    ) -> WaitResult[Any]:
         """Wait until GKE reports the object programmed on its Gateways.
 
-        Delegates to :func:`gke_service_extensions.kube._wait.wait_until_programmed` (see it
-        for ``timeout``, ``gateways``, ``mode``, ``on_change``...).
+        ``obj_or_ref``: a model object, or ``(kind, name[, namespace])`` with kind a model
+        class or a kind name. Options (all keyword-only):
+
+        * ``timeout``: seconds before :class:`~gke_service_extensions.WaitTimeoutError`.
+        * ``gateways``: the ancestor Gateways to wait for (default: ``spec.targetRefs``);
+          ``mode=WaitMode.ANY``: one of them is enough.
+        * ``on_change(state)``: called whenever an ancestor's state changes.
+        * ``failure_grace``: seconds a terminal failure may last before
+          :class:`~gke_service_extensions.ProgrammingFailed` is raised (default 0: at once);
+          for causes you fix outside the object while waiting.
+        * ``plugin_reference_grace``: after this many seconds without an ancestor, a
+          GCPWasmPlugin that no GCPTrafficExtension references raises
+          :class:`~gke_service_extensions.PluginNotReferencedError`.
+        * ``condition``, ``controller_name``: what counts as programmed, and whose report.
+        * ``silence_timeout``, ``watch_backoff``: when a silent watch is replaced; pacing of
+          re-lists.
+
+        The list and watch go through this client's transport, retry policy, timeouts and
+        error mapping; nothing (thread, socket) outlives the call. See :doc:`/waiting`.
         """
-        from ._wait import wait_until_programmed
+        from ._wait import _options, _wait
 
-        return wait_until_programmed(self, obj_or_ref, **kw)
+        options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                           failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+        return _wait(self, [obj_or_ref], options, canceller=None)[0]
 
-    def wait_all_programmed(self, objs: Sequence[Any], **kw: Any) -> builtins.list[WaitResult]:
+    def wait_all_programmed(
+        self,
+        objs: Sequence[Any],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        gateways: Gateways = None,
+        mode: WaitMode | str = WaitMode.ALL,
+        on_change: OnChange | None = None,
+        failure_grace: float = 0.0,
+        plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+        condition: str = DEFAULT_CONDITION,
+        controller_name: str = GKE_CONTROLLER_NAME,
+        silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+        watch_backoff: WatchBackoff = _DEFAULT_BACKOFF,
+    ) -> builtins.list[WaitResult[Any]]:
         """Wait until every object in ``objs`` is programmed (one watch per kind/namespace).
 
-        Delegates to :func:`gke_service_extensions.kube._wait.wait_all_programmed`.
+        Returns the results in the order given; options as for :meth:`wait_until_programmed`.
         """
         from ._wait import wait_all_programmed
 
-        return wait_all_programmed(self, objs, **kw)
+        return wait_all_programmed(
+            self, objs, timeout=timeout, gateways=gateways, mode=mode, on_change=on_change,
+            failure_grace=failure_grace, plugin_reference_grace=plugin_reference_grace,
+            condition=condition, controller_name=controller_name,
+            silence_timeout=silence_timeout, watch_backoff=watch_backoff)
 
-    async def async_wait_until_programmed(self, obj_or_ref: Any, **kw: Any) -> WaitResult:
-        """``await``-able :meth:`wait_until_programmed`; cancelling the task stops the watch.
+    @overload
+    async def async_wait_until_programmed(
+        self, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
+        *, timeout: float = ..., gateways: Gateways = ...,
+        mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+        plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+        silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+    ) -> WaitResult[M]: ...
 
-        Delegates to :func:`gke_service_extensions.kube._wait.async_wait_until_programmed`.
-        """
+    @overload
+    async def async_wait_until_programmed(
+        self, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
+        *, timeout: float = ..., gateways: Gateways = ...,
+        mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+        plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+        silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+    ) -> WaitResult[Any]: ...
+
+    async def async_wait_until_programmed(
+        self,
+        obj_or_ref: Any,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        gateways: Gateways = None,
+        mode: WaitMode | str = WaitMode.ALL,
+        on_change: OnChange | None = None,
+        failure_grace: float = 0.0,
+        plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+        condition: str = DEFAULT_CONDITION,
+        controller_name: str = GKE_CONTROLLER_NAME,
+        silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+        watch_backoff: WatchBackoff = _DEFAULT_BACKOFF,
+    ) -> WaitResult[Any]:
+        """``await``-able :meth:`wait_until_programmed`; cancelling the task stops the wait
+        and closes its watches before the cancellation propagates."""
         from ._wait import async_wait_until_programmed
 
-        return await async_wait_until_programmed(self, obj_or_ref, **kw)
+        return await async_wait_until_programmed(
+            self, obj_or_ref, timeout=timeout, gateways=gateways, mode=mode, on_change=on_change,
+            failure_grace=failure_grace, plugin_reference_grace=plugin_reference_grace,
+            condition=condition, controller_name=controller_name,
+            silence_timeout=silence_timeout, watch_backoff=watch_backoff)
 
-    def wait_for_gateway_binding(self, gateway: str, ext: Any, **kw: Any) -> tuple[str, ...]:
+    def wait_for_gateway_binding(
+        self,
+        gateway: str,
+        ext: Any,
+        *,
+        namespace: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+        watch_backoff: WatchBackoff = _DEFAULT_BACKOFF,
+    ) -> tuple[str, ...]:
         """Wait until the Gateway's ``networking.gke.io/*`` annotation for ``ext``'s kind
         names a Google Cloud resource; returns the resource paths.
 
-        Delegates to :func:`gke_service_extensions.kube._wait.wait_for_gateway_binding`.
+        ``ext``: an extension model, ``(kind, name, namespace)``, or a kind.
         """
         from ._wait import wait_for_gateway_binding
 
-        return wait_for_gateway_binding(self, gateway, ext, **kw)
+        return wait_for_gateway_binding(self, gateway, ext, namespace=namespace,
+                                        timeout=timeout, silence_timeout=silence_timeout,
+                                        watch_backoff=watch_backoff)
 
     # ------------------------------------------------------------------ internals
 
@@ -743,52 +880,28 @@ class ExtensionsClient:
         body: Any = None,
         content_type: str | None = None,
         idempotent: bool,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] | None = None,
     ) -> RunResult:
+        """One call through the transport, retried by ``retry`` (default: the client's
+        policy); failures below HTTP become errors of our tree, redacted."""
         payload: bytes | None = None
         if body is not None:
             try:
                 payload = json.dumps(body, allow_nan=False).encode("utf-8")
             except (TypeError, ValueError) as exc:
                 raise ManifestError(f"{ref}: cannot be sent as JSON: {exc}", obj=ref) from None
+        request = Request(method, path, tuple(query), payload, content_type,
+                          timeout or self._timeout)
+        policy = retry or self._retry
         try:
-            result = self._retry.run(
-                lambda: self._send(method, path, query, payload, content_type),
-                idempotent=idempotent, describe=f"{method} {ref}",
-            )
+            result = policy.run(lambda: self._transport.request(request),
+                                idempotent=idempotent, describe=f"{method} {ref}")
         except Exception as exc:
             raise self.translate_error(exc, obj=ref) from None
         _log.debug("%s %s -> %d (%d attempt%s)", method, path, result.response.status,
                    result.attempts, "" if result.attempts == 1 else "s")
         return result
-
-    def _send(self, method: str, path: str, query: Sequence[tuple[str, str]],
-              payload: bytes | None, content_type: str | None) -> RawResponse:
-        """One HTTP exchange through the ApiClient's connection pool (its TLS, proxy, auth).
-
-        The ApiClient builds URL and auth headers; the request goes straight to its urllib3
-        pool with ``retries=False`` so that urllib3 never retries (or sleeps on Retry-After)
-        underneath our RetryPolicy, whatever the ApiClient's configuration says.
-        """
-        import urllib3
-
-        headers = {"Accept": "application/json"}
-        if payload is not None:
-            headers["Content-Type"] = content_type or "application/json"
-        method, url, headers, _, _ = self._api.param_serialize(
-            method=method, resource_path=path, query_params=builtins.list(query) or None,
-            header_params=headers, auth_settings=["BearerToken"],
-        )
-        timeout = (urllib3.Timeout(connect=self._timeout[0], read=self._timeout[1])
-                   if isinstance(self._timeout, tuple) else urllib3.Timeout(total=self._timeout))
-        pool: Any = self._api.rest_client.pool_manager
-        response: Any = pool.request(method, url, body=payload, headers=headers,
-                                     timeout=timeout, retries=False, preload_content=False)
-        try:
-            data = response.read() or b""
-        finally:
-            response.release_conn()
-        lowered = {str(k).lower(): str(v) for k, v in dict(response.headers or {}).items()}
-        return RawResponse(int(response.status), lowered, bytes(data))
 
     def _error(self, response: RawResponse, ref: ObjectRef) -> KubernetesError:
         return error_from_response(response.status, response.body, obj=ref,
@@ -942,8 +1055,15 @@ def _same_intent(sent: Mapping[str, Any], actual: Mapping[str, Any], *, annotati
     )
 
 
-def _read_timeout(timeout: RequestTimeout) -> float:
-    return timeout[1] if isinstance(timeout, tuple) else timeout
+def _check_request_timeout(timeout: RequestTimeout) -> tuple[float, float]:
+    """``(connect, read)`` seconds from a number or a pair; anything else is an error."""
+    pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if len(pair) != 2 or not all(
+            isinstance(t, int | float) and not isinstance(t, bool) and 0 < t < float("inf")
+            for t in pair):
+        raise ManifestError(f"request_timeout must be seconds > 0 or (connect, read) seconds, "
+                            f"got {timeout!r}")
+    return float(pair[0]), float(pair[1])
 
 
 def _time(value: Any) -> datetime | None:

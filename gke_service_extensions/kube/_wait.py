@@ -1,31 +1,40 @@
 """Wait until extensions are programmed: generation-aware, per ancestor, by watch.
 
-How it works (like a client-go informer): for each (kind, namespace) one background thread
-lists the objects, hands the snapshot to the waiting thread, then watches from the list's
-resourceVersion (``allowWatchBookmarks``, server-side ``timeoutSeconds`` bounded by the time
-left). When the watch ends, expires (410 Gone) or breaks, it re-lists and watches again, with a
-bounded, jittered backoff when that happens quickly. The waiting thread evaluates every update
-with the pure :func:`~gke_service_extensions.kube._status.evaluate` and decides; it alone keeps
-the deadline, so a stalled connection cannot hold the wait past ``timeout`` (the stalled stream
-is shut down from the waiting thread).
+How it works (like a client-go informer, on the client's own request path):
+
+1. The calling thread lists each (kind, namespace) once, with
+   ``fieldSelector=metadata.name=NAME`` when it waits for one object there. If every object
+   is already decided (programmed, failed, missing), the wait returns or raises at once:
+   no watch is opened.
+2. Otherwise one thread per (kind, namespace) watches from the list's resourceVersion
+   (``allowWatchBookmarks``, ``timeoutSeconds`` bounded by the time left). When the watch
+   ends, expires (410 Gone), breaks, or stays silent for ``silence_timeout`` seconds (no
+   event, no bookmark), the thread re-lists and watches again, with a bounded, jittered
+   pause (:class:`WatchBackoff`) when that happens quickly.
+3. The calling thread evaluates every update with the pure
+   :func:`~gke_service_extensions.kube.evaluate` and decides. It alone keeps the deadline.
+   Before the wait returns or raises (success, failure, timeout, Ctrl-C, cancellation) every
+   watch is closed and every thread joined, so nothing outlives the call.
 
 Two mechanisms stay apart (as in google-api-core): *polling* is the watch loop above, bounded
-by ``timeout``; *retry* covers one failed list call (5xx, 429, timeouts, refused connections)
-with its own :class:`ListRetry` policy.
+by ``timeout``; *retry* covers one failed list call, by the client's
+:class:`~gke_service_extensions.RetryPolicy` (also bounded by the deadline): ``NO_RETRY``
+means a failed list ends the wait with that error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
-from tenacity import Retrying, retry_if_exception, wait_random_exponential
+import tenacity
 
 from .._errors import (
     KubernetesError,
@@ -33,6 +42,7 @@ from .._errors import (
     NotFoundError,
     ObjectDeletedError,
     ObjectRef,
+    PluginNotReferencedError,
     ProgrammingFailed,
     UnknownKindError,
     WaitTimeoutError,
@@ -44,6 +54,7 @@ from ..models._meta import (
     WASM_PLUGIN,
     ResourceInfo,
 )
+from ._retry import RetryPolicy
 from ._status import (
     DEFAULT_CONDITION,
     GKE_CONTROLLER_NAME,
@@ -54,18 +65,17 @@ from ._status import (
     WaitMode,
     evaluate,
 )
-from ._watch import (
-    RawEvent,
-    WatchExpired,
-    WatchStream,
-    is_transient,
-    list_objects,
-)
+from ._watch import WatchExpired, WatchSilent, WatchStream, is_transient, list_objects
+
+if TYPE_CHECKING:
+    from ..models import GCPRoutingExtension, GCPTrafficExtension, GCPWasmPlugin
+    from ._client import ExtensionsClient
 
 __all__ = [
+    "DEFAULT_PLUGIN_REFERENCE_GRACE",
+    "DEFAULT_SILENCE_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "BindingAnnotation",
-    "ListRetry",
     "WaitResult",
     "WatchBackoff",
     "async_wait_until_programmed",
@@ -77,39 +87,24 @@ __all__ = [
     "wait_with_kubeconfig",
 ]
 
+#: Seconds a wait lasts unless told otherwise.
 DEFAULT_TIMEOUT = 300.0
-_DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Seconds a watch may stay completely silent (no event, no bookmark) before a re-list.
+DEFAULT_SILENCE_TIMEOUT = 45.0
+#: Seconds a GCPWasmPlugin with no ancestor may wait before its references are checked.
+DEFAULT_PLUGIN_REFERENCE_GRACE = 30.0
+# Longest time close() waits for a watch thread to end (it is unblocked at once normally).
+_JOIN_TIMEOUT = 5.0
 
+M = TypeVar("M", "GCPTrafficExtension", "GCPRoutingExtension", "GCPWasmPlugin")
 OnChange = Callable[[ProgrammingState], object]  # return value ignored
-ObjOrRef = Any  # a model instance, or (kind, name[, namespace]); kind a str or a model class
-
-
-class WaitClient(Protocol):
-    """What the wait needs from ``ExtensionsClient``."""
-
-    @property
-    def api_client(self) -> Any: ...  # kubernetes.client.ApiClient
-
-    @property
-    def default_namespace(self) -> str: ...
-
-    @property
-    def request_timeout(self) -> Any: ...  # float | (connect, read) | None
+#: Which ancestor Gateways to wait for: ``GatewayRef``s, ``"name"`` or ``"namespace/name"``.
+Gateways = Sequence[GatewayRef | str] | GatewayRef | str | None
+#: ``(kind, name)`` or ``(kind, name, namespace)``; kind a model class or a kind name.
+Ref = tuple[Any, str] | tuple[Any, str, str | None]
 
 
 # --------------------------------------------------------------------------- policies
-
-
-@dataclass(frozen=True, slots=True)
-class ListRetry:
-    """Retry of one list call on transient failures (5xx, 429, timeouts, connection errors).
-
-    Waits are random-exponential (``initial`` x 2^n, capped at ``maximum``); retries stop at
-    the wait's deadline. Separate from the watch loop's :class:`WatchBackoff`.
-    """
-
-    initial: float = 0.05
-    maximum: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +130,17 @@ class WatchBackoff:
 
 
 @dataclass(frozen=True, slots=True)
-class WaitResult:
-    """A programmed object: its wire form as last seen, and the per-ancestor detail."""
+class WaitResult(Generic[M]):
+    """A programmed object: its wire form as last seen, and the per-ancestor detail.
 
-    manifest: dict[str, Any]
+    ``obj`` is the object as its model class (``WaitResult[GCPTrafficExtension]`` for a
+    traffic extension).
+    """
+
+    manifest: dict[str, Any] = field(repr=False)
     state: ProgrammingState
     elapsed: float
-    model_class: Any = field(default=None, repr=False)
+    model_class: type[M] = field(repr=False)
 
     @property
     def ancestors(self) -> tuple[AncestorStatus, ...]:
@@ -149,7 +148,7 @@ class WaitResult:
         return self.state.ancestors
 
     @property
-    def obj(self) -> Any:
+    def obj(self) -> M:
         """The programmed object as a model (lenient: unknown fields kept)."""
         from ..models import UnknownFields
 
@@ -187,7 +186,7 @@ def _model_class(kind: str) -> Any:
     return getattr(models, kind)
 
 
-def _resolve(client: WaitClient, obj_or_ref: ObjOrRef) -> _Target:
+def _resolve(client: ExtensionsClient, obj_or_ref: Any) -> _Target:
     """A model instance or ``(kind, name[, namespace])`` -> what to watch; bad input -> error."""
     if isinstance(obj_or_ref, tuple):
         if len(obj_or_ref) not in (2, 3):
@@ -216,14 +215,17 @@ def _resolve(client: WaitClient, obj_or_ref: ObjOrRef) -> _Target:
     return _Target(info, namespace or client.default_namespace, name, _model_class(info.kind))
 
 
-def _check_timeout(timeout: float) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0 or \
-            timeout == float("inf"):
-        raise ManifestError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    return float(timeout)
+def _seconds(value: float, what: str, *, allow_zero: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and \
+        value != float("inf") and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = "a number of seconds >= 0" if allow_zero else "a positive number of seconds"
+        raise ManifestError(f"{what} must be {bound}, got {value!r}")
+    return float(value)
 
 
-def _gateway_refs(gateways: Sequence[GatewayRef | str] | None) -> list[GatewayRef] | None:
+def _gateway_refs(gateways: Gateways
+                  ) -> list[GatewayRef] | None:
     """``GatewayRef``s, ``"name"`` or ``"namespace/name"`` -> GatewayRefs; else an error."""
     if gateways is None:
         return None
@@ -255,13 +257,6 @@ def _check_options(mode: WaitMode | str, condition: str, controller_name: str) -
         raise ManifestError(f"mode must be WaitMode.ALL or WaitMode.ANY, got {mode!r}") from None
 
 
-def _request_timeout(client: WaitClient) -> float:
-    t = getattr(client, "request_timeout", None)
-    if isinstance(t, tuple) and t:
-        t = t[-1]
-    return float(t) if isinstance(t, int | float) and t > 0 else _DEFAULT_REQUEST_TIMEOUT
-
-
 # --------------------------------------------------------------------------- informers
 
 
@@ -274,11 +269,10 @@ class _Update:
 
 
 @dataclass(frozen=True, slots=True)
-class _Snapshot:
-    """What a (re-)list found for every watched name, and the list's resourceVersion."""
+class _Note:
+    """A transient failure the informer recovered from (kept for the timeout message)."""
 
-    updates: tuple[_Update, ...]
-    resource_version: str
+    error: BaseException
 
 
 class _Cancelled(Exception):
@@ -289,173 +283,229 @@ class _DeadlinePassed(Exception):
     pass
 
 
-class _Informer:
-    """List+watch of one (kind, namespace) in a daemon thread; pushes messages to ``out``."""
+class _Stopped(Exception):
+    pass
 
-    def __init__(self, api: Any, info: ResourceInfo, namespace: str, names: frozenset[str],
-                 out: queue.SimpleQueue[object], deadline: float, request_timeout: float,
-                 retry: ListRetry, backoff: WatchBackoff) -> None:
-        self.info, self.namespace, self.names = info, namespace, names
-        self._api, self._out, self._deadline = api, out, deadline
-        self._request_timeout, self._retry, self._backoff = request_timeout, retry, backoff
-        self._stop = threading.Event()
+
+class _Group:
+    """List+watch of one (kind, namespace) for a set of names."""
+
+    def __init__(self, session: _Session, info: ResourceInfo, namespace: str,
+                 names: frozenset[str]) -> None:
+        self.session, self.info, self.namespace, self.names = session, info, namespace, names
+        only = next(iter(names)) if len(names) == 1 else None
+        self.field_selector = f"metadata.name={only}" if only else None
+        self.resource_version = ""
         self._stream: WatchStream | None = None
         self._lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name=f"wait-{info.plural}-{namespace}")
+        self._thread: threading.Thread | None = None
+
+    # -- calling thread
+
+    def list(self) -> list[_Update]:
+        """List once (retried by the session's policy); remember the resourceVersion."""
+        s = self.session
+        try:
+            result = list_objects(s.client, self.info, self.namespace,
+                                  field_selector=self.field_selector, retry=s.retry,
+                                  read_timeout=max(0.05, min(s.read_timeout, s.remaining())))
+        except KubernetesError as exc:
+            if is_transient(exc) and s.deadline_stop.fired:
+                s.last_error = exc  # retrying was cut short by the wait's deadline
+                raise _DeadlinePassed from None
+            raise
+        self.resource_version = result.resource_version
+        by_name = {(i.get("metadata") or {}).get("name"): i for i in result.items}
+        return [_Update((self.info, self.namespace, n), by_name.get(n))
+                for n in sorted(self.names)]
 
     def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"wait-{self.info.plural}-{self.namespace}")
         self._thread.start()
 
     def stop(self) -> None:
-        """Ask the thread to end and close its open watch (from any thread)."""
-        self._stop.set()
         with self._lock:
             stream = self._stream
         if stream is not None:
             stream.close()
 
-    def _remaining(self) -> float:
-        return self._deadline - time.monotonic()
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- watch thread
 
     def _run(self) -> None:
+        s = self.session
         try:
             self._loop()
-        except BaseException as exc:  # handed to the waiting thread, which raises it
-            if self._stop.is_set():
-                return
-            # A transient failure that outlived the deadline is a note for the timeout message.
-            self._out.put(_Note(exc) if is_transient(exc) else exc)
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            if not s.stopping.is_set():
+                s.put(exc)
 
     def _loop(self) -> None:
+        s = self.session
         quick_ends = 0
-        while not self._stop.is_set() and self._remaining() > 0:
-            listed = self._list()
-            if self._stop.is_set():
-                return
-            self._out.put(listed)
+        while not s.stopping.is_set() and s.remaining() > 0:
             started = time.monotonic()
             try:
-                self._watch(listed.resource_version)
-            except WatchExpired:
+                self._watch()
+            except (WatchExpired, WatchSilent):
                 pass
             except KubernetesError as exc:
                 if not is_transient(exc):
                     raise
-                self._out.put(_Note(exc))
-            if time.monotonic() - started >= self._backoff.healthy_after:
+                s.put(_Note(exc))
+            if time.monotonic() - started >= s.backoff.healthy_after:
                 quick_ends = 0
             else:
-                self._stop.wait(min(self._backoff.delay(quick_ends), max(0, self._remaining())))
+                s.sleep(s.backoff.delay(quick_ends))
                 quick_ends += 1
+            if s.stopping.is_set() or s.remaining() <= 0:
+                return
+            s.put(self.list())
 
-    def _sleep(self, seconds: float) -> None:
-        self._stop.wait(min(seconds, max(0.0, self._remaining())))
-
-    def _list(self) -> _Snapshot:
-        """List, retrying transient failures (``ListRetry``) until the deadline."""
-        def note(state: Any) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            if exc is not None:
-                self._out.put(_Note(exc))
-
-        retrying = Retrying(
-            retry=retry_if_exception(is_transient),
-            wait=wait_random_exponential(multiplier=self._retry.initial, max=self._retry.maximum),
-            stop=lambda _state: self._stop.is_set() or self._remaining() <= 0,
-            sleep=self._sleep,
-            before_sleep=note, reraise=True,
-        )
-        result = retrying(lambda: list_objects(
-            self._api, self.info, self.namespace,
-            timeout=max(0.05, min(self._request_timeout, self._remaining()))))
-        by_name = {
-            (i.get("metadata") or {}).get("name"): i for i in result.items
-        }
-        return _Snapshot(tuple(_Update((self.info, self.namespace, n), by_name.get(n))
-                               for n in sorted(self.names)), result.resource_version)
-
-    def _watch(self, resource_version: str) -> None:
-        stream = WatchStream(self._api, self.info, self.namespace, resource_version,
-                             seconds=max(1.0, self._remaining()),
-                             header_timeout=min(self._request_timeout, self._remaining()))
+    def _watch(self) -> None:
+        s = self.session
+        stream = WatchStream(s.client, self.info, self.namespace, self.resource_version,
+                             field_selector=self.field_selector,
+                             seconds=max(1.0, s.remaining()),
+                             header_timeout=min(s.read_timeout, s.remaining()),
+                             silence=s.silence)
         with self._lock:
-            if self._stop.is_set():
+            if s.stopping.is_set():
                 return
             self._stream = stream
         try:
             for event in stream:
-                self._handle(event)
-                if self._stop.is_set():
+                rv = (event.object.get("metadata") or {}).get("resourceVersion")
+                if isinstance(rv, str) and rv:
+                    self.resource_version = rv
+                if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                    name = (event.object.get("metadata") or {}).get("name")
+                    if name in self.names:
+                        obj = None if event.type == "DELETED" else event.object
+                        s.put(_Update((self.info, self.namespace, name), obj))
+                if s.stopping.is_set():
                     return
         finally:
             with self._lock:
                 self._stream = None
             stream.close()
 
-    def _handle(self, event: RawEvent) -> None:
-        if event.type not in ("ADDED", "MODIFIED", "DELETED"):
-            return  # BOOKMARK: nothing changed for us
-        name = (event.object.get("metadata") or {}).get("name")
-        if name in self.names:
-            obj = None if event.type == "DELETED" else event.object
-            self._out.put(_Update((self.info, self.namespace, name), obj))
-
-
-@dataclass(frozen=True, slots=True)
-class _Note:
-    """A transient failure the informer recovered from (kept for the timeout message)."""
-
-    error: BaseException
-
 
 class _Session:
-    """The informers of one wait and the queue they feed; yields updates until the deadline."""
+    """The list+watch groups of one wait and the queue they feed."""
 
-    def __init__(self, client: WaitClient, keys: Sequence[tuple[ResourceInfo, str, str]],
-                 deadline: float, retry: ListRetry, backoff: WatchBackoff) -> None:
-        from kubernetes import client as k8s
-
-        api = k8s.CustomObjectsApi(client.api_client)
+    def __init__(self, client: ExtensionsClient, keys: Iterable[tuple[ResourceInfo, str, str]],
+                 deadline: float, *, silence: float, backoff: WatchBackoff) -> None:
+        self.client = client
         self.deadline = deadline
+        self.silence = silence
+        self.backoff = backoff
+        self.read_timeout = client.request_timeout[1]
+        self.stopping = threading.Event()
         self.last_error: BaseException | None = None
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        groups: dict[tuple[ResourceInfo, str], set[str]] = {}
+        self.deadline_stop = _stop_at(deadline)
+        self.retry = self._bounded(client.retry_policy)
+        names: dict[tuple[ResourceInfo, str], set[str]] = {}
         for info, namespace, name in keys:
-            groups.setdefault((info, namespace), set()).add(name)
-        self._informers = [
-            _Informer(api, info, ns, frozenset(names), self._queue, deadline,
-                      _request_timeout(client), retry, backoff)
-            for (info, ns), names in groups.items()
-        ]
+            names.setdefault((info, namespace), set()).add(name)
+        self._groups = [_Group(self, info, ns, frozenset(n)) for (info, ns), n in names.items()]
+        self._started = False
+
+    def _bounded(self, policy: RetryPolicy) -> RetryPolicy:
+        """The client's policy, stopped by the deadline; real sleeps end early on close."""
+        sleep = policy.sleep
+        if sleep is time.sleep:
+            sleep = self.sleep
+        stop = policy.stop | self.deadline_stop | _stop_when(self.stopping)
+        return dataclasses.replace(policy, stop=stop, sleep=sleep)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds`` (not past the deadline); raise _Stopped if closed."""
+        if self.stopping.wait(max(0.0, min(seconds, self.remaining()))):
+            raise _Stopped
+
+    def put(self, message: object) -> None:
+        self._queue.put(message)
 
     def cancel(self) -> None:
-        """Make :meth:`updates` raise ``_Cancelled`` promptly (from any thread)."""
+        """Make :meth:`next` raise ``_Cancelled`` promptly (from any thread)."""
         self._queue.put(_Cancelled())
 
-    def updates(self) -> Iterator[_Update]:
-        for informer in self._informers:
-            informer.start()
-        while True:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _DeadlinePassed
-            try:
-                msg = self._queue.get(timeout=remaining)
-            except queue.Empty:
+    def initial(self) -> list[_Update]:
+        """Every watched object as listed now, in the calling thread."""
+        updates: list[_Update] = []
+        for group in self._groups:
+            updates += group.list()
+        return updates
+
+    def start(self) -> None:
+        """Start watching from the lists' resourceVersions (once)."""
+        if not self._started:
+            self._started = True
+            for group in self._groups:
+                group.start()
+
+    def next(self, timeout: float) -> list[_Update]:
+        """The next updates; ``[]`` when ``timeout`` passes; raises at the deadline."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise _DeadlinePassed
+        try:
+            msg = self._queue.get(timeout=max(0.0, min(timeout, remaining)))
+        except queue.Empty:
+            if self.remaining() <= 0:
                 raise _DeadlinePassed from None
-            if isinstance(msg, _Snapshot):
-                yield from msg.updates
-            elif isinstance(msg, _Update):
-                yield msg
-            elif isinstance(msg, _Note):
-                self.last_error = msg.error
-            elif isinstance(msg, BaseException):
-                raise msg
+            return []
+        if isinstance(msg, list):
+            return msg
+        if isinstance(msg, _Update):
+            return [msg]
+        if isinstance(msg, _Note):
+            self.last_error = msg.error
+            return []
+        if isinstance(msg, BaseException):
+            raise msg
+        raise AssertionError(f"unexpected message {msg!r}")
 
     def close(self) -> None:
-        for informer in self._informers:
-            informer.stop()
+        """Stop every watch and join every thread (bounded): nothing outlives the wait."""
+        self.stopping.set()
+        for group in self._groups:
+            group.stop()
+        end = time.monotonic() + _JOIN_TIMEOUT
+        for group in self._groups:
+            group.join(max(0.0, end - time.monotonic()))
+
+
+class _stop_at(tenacity.stop.stop_base):
+    """Stop retrying when the next sleep would end past ``deadline`` (monotonic)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if time.monotonic() + retry_state.upcoming_sleep >= self.deadline:
+            self.fired = True
+        return self.fired
+
+
+class _stop_when(tenacity.stop.stop_base):
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.event.is_set()
 
 
 # --------------------------------------------------------------------------- the wait
@@ -482,156 +532,355 @@ class _Canceller:
                 self._session.cancel()
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    timeout: float
+    gateways: list[GatewayRef] | None
+    condition: str
+    mode: WaitMode
+    controller_name: str
+    on_change: OnChange | None
+    failure_grace: float
+    plugin_reference_grace: float
+    silence_timeout: float
+    watch_backoff: WatchBackoff
+
+
+def _options(timeout: float, gateways: Gateways,
+             condition: str, mode: WaitMode | str, controller_name: str,
+             on_change: OnChange | None, failure_grace: float, plugin_reference_grace: float,
+             silence_timeout: float, watch_backoff: WatchBackoff) -> _Options:
+    if on_change is not None and not callable(on_change):
+        raise ManifestError(f"on_change must be callable, got {on_change!r}")
+    if not isinstance(watch_backoff, WatchBackoff):
+        raise ManifestError(f"watch_backoff must be a WatchBackoff, got {watch_backoff!r}")
+    return _Options(
+        timeout=_seconds(timeout, "timeout"), gateways=_gateway_refs(gateways),
+        condition=condition, mode=_check_options(mode, condition, controller_name),
+        controller_name=controller_name, on_change=on_change,
+        failure_grace=_seconds(failure_grace, "failure_grace", allow_zero=True),
+        plugin_reference_grace=_seconds(plugin_reference_grace, "plugin_reference_grace",
+                                        allow_zero=True),
+        silence_timeout=_seconds(silence_timeout, "silence_timeout"),
+        watch_backoff=watch_backoff)
+
+
 @dataclass(slots=True)
 class _Tracked:
     target: _Target
     seen: dict[str, Any] | None = None
     uid: str | None = None
     state: ProgrammingState | None = None
-    result: WaitResult | None = None
+    result: WaitResult[Any] | None = None
+    failing_since: float | None = None
+    references_checked: bool = False
+
+
+@overload
+def wait_until_programmed(
+    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
+    *, timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[M]: ...
+
+
+@overload
+def wait_until_programmed(
+    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
+    *, timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[Any]: ...
 
 
 def wait_until_programmed(
-    client: WaitClient,
-    obj_or_ref: ObjOrRef,
+    client: ExtensionsClient,
+    obj_or_ref: Any,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    gateways: Sequence[GatewayRef | str] | None = None,
-    condition: str = DEFAULT_CONDITION,
+    gateways: Gateways = None,
     mode: WaitMode | str = WaitMode.ALL,
-    controller_name: str = GKE_CONTROLLER_NAME,
     on_change: OnChange | None = None,
-    list_retry: ListRetry = ListRetry(),
+    failure_grace: float = 0.0,
+    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+    condition: str = DEFAULT_CONDITION,
+    controller_name: str = GKE_CONTROLLER_NAME,
+    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
     watch_backoff: WatchBackoff = WatchBackoff(),
-    _canceller: _Canceller | None = None,
-) -> WaitResult:
+) -> WaitResult[Any]:
     """Block until ``obj_or_ref`` is programmed on every expected ancestor Gateway.
 
-    ``obj_or_ref`` is a model instance or ``(kind, name, namespace)`` (``namespace=None``: the
-    client's default). Expected ancestors are the Gateways in ``spec.targetRefs``, or
-    ``gateways`` (``GatewayRef``, ``"name"`` or ``"namespace/name"``; the namespace defaults to
-    the object's); ``mode=WaitMode.ANY`` is satisfied by one. ``on_change(state)`` is called
-    from the calling thread whenever any ancestor's state changes.
+    ``obj_or_ref`` is a model instance or ``(kind, name[, namespace])`` (kind a model class
+    or a kind name; namespace ``None``: the client's default).
 
-    Raises :class:`~gke_service_extensions.ProgrammingFailed` at once on a terminal failure,
+    Options:
+
+    * ``timeout``: seconds before :class:`~gke_service_extensions.WaitTimeoutError`.
+    * ``gateways``: the ancestors to wait for (``GatewayRef``, ``"name"`` or
+      ``"namespace/name"``; default: the Gateways in ``spec.targetRefs``); ``mode=WaitMode.ANY``
+      is satisfied by one of them.
+    * ``on_change(state)``: called from the calling thread whenever an ancestor's state changes.
+    * ``failure_grace``: seconds a terminal failure may last before the wait gives up (0: fail
+      at once). Use it when you fix the cause outside the object (push the image, create the
+      Service) and GKE needs to reconcile again.
+    * ``plugin_reference_grace``: a GCPWasmPlugin is only programmed through a
+      GCPTrafficExtension that references it; after this many seconds without any ancestor,
+      the wait checks for one and raises
+      :class:`~gke_service_extensions.PluginNotReferencedError` if there is none.
+    * ``condition`` / ``controller_name``: what counts as programmed, and whose report.
+    * ``silence_timeout``: seconds a watch may send nothing at all (not even a bookmark)
+      before it is replaced by a fresh list and watch; ``watch_backoff``: pacing of re-lists.
+
+    Raises :class:`~gke_service_extensions.ProgrammingFailed` on a terminal failure,
     :class:`~gke_service_extensions.ObjectDeletedError` if the object is deleted or being
     deleted, :class:`~gke_service_extensions.NotFoundError` if it does not exist when the wait
     starts, :class:`~gke_service_extensions.WaitTimeoutError` (listing every expected
-    ancestor's last state) when ``timeout`` seconds pass.
+    ancestor's last state) when ``timeout`` seconds pass, and the client's errors for a list
+    that fails after the client's retries.
     """
-    return _wait(client, [obj_or_ref], timeout=timeout, gateways=gateways, condition=condition,
-                 mode=mode, controller_name=controller_name, on_change=on_change,
-                 list_retry=list_retry, watch_backoff=watch_backoff, canceller=_canceller)[0]
+    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+    return _wait(client, [obj_or_ref], options, canceller=None)[0]
 
 
 def wait_all_programmed(
-    client: WaitClient,
-    objs: Sequence[ObjOrRef],
+    client: ExtensionsClient,
+    objs: Sequence[Any],
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    gateways: Sequence[GatewayRef | str] | None = None,
-    condition: str = DEFAULT_CONDITION,
+    gateways: Gateways = None,
     mode: WaitMode | str = WaitMode.ALL,
-    controller_name: str = GKE_CONTROLLER_NAME,
     on_change: OnChange | None = None,
-    list_retry: ListRetry = ListRetry(),
+    failure_grace: float = 0.0,
+    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+    condition: str = DEFAULT_CONDITION,
+    controller_name: str = GKE_CONTROLLER_NAME,
+    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
     watch_backoff: WatchBackoff = WatchBackoff(),
-) -> list[WaitResult]:
+) -> list[WaitResult[Any]]:
     """Wait for many objects at once: one list+watch per (kind, namespace), not per object.
 
     Returns one :class:`WaitResult` per object, in the order given. Fails fast on the first
     terminal failure or deletion (the error names the object); on timeout the
     :class:`~gke_service_extensions.WaitTimeoutError` lists every object still pending.
+    Options as for :func:`wait_until_programmed`.
     """
     if isinstance(objs, tuple) and objs and isinstance(objs[0], str):
         raise ManifestError("wait_all_programmed takes a list of objects or refs, not one ref")
-    return _wait(client, list(objs), timeout=timeout, gateways=gateways, condition=condition,
-                 mode=mode, controller_name=controller_name, on_change=on_change,
-                 list_retry=list_retry, watch_backoff=watch_backoff, canceller=None)
+    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+    return _wait(client, list(objs), options, canceller=None)
+
+
+@overload
+async def async_wait_until_programmed(
+    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
+    *, timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[M]: ...
+
+
+@overload
+async def async_wait_until_programmed(
+    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
+    *, timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[Any]: ...
 
 
 async def async_wait_until_programmed(
-    client: WaitClient, obj_or_ref: ObjOrRef, **kwargs: Any,
-) -> WaitResult:
+    client: ExtensionsClient,
+    obj_or_ref: Any,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    gateways: Gateways = None,
+    mode: WaitMode | str = WaitMode.ALL,
+    on_change: OnChange | None = None,
+    failure_grace: float = 0.0,
+    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+    condition: str = DEFAULT_CONDITION,
+    controller_name: str = GKE_CONTROLLER_NAME,
+    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+    watch_backoff: WatchBackoff = WatchBackoff(),
+) -> WaitResult[Any]:
     """``await``-able :func:`wait_until_programmed` (runs in a worker thread).
 
-    Cancelling the awaiting task stops the wait and closes its watch connection.
+    Cancelling the awaiting task stops the wait, closes its watches and joins its threads
+    before the cancellation propagates.
     """
+    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
     canceller = _Canceller()
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(None, lambda: _wait(client, [obj_or_ref], options,
+                                                      canceller=canceller)[0])
     try:
-        return await asyncio.to_thread(
-            wait_until_programmed, client, obj_or_ref, _canceller=canceller, **kwargs)
+        return await asyncio.shield(future)
     except asyncio.CancelledError:
         canceller.cancel()
+        # The worker closes its watches and joins its threads before it ends.
+        await asyncio.wait([future], timeout=_JOIN_TIMEOUT + 1.0)
         raise
 
 
+@overload
 def wait_with_kubeconfig(
-    obj_or_ref: ObjOrRef,
+    obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None], *,
+    kubeconfig: str | None = ..., context: str | None = ..., namespace: str | None = ...,
+    timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[M]: ...
+
+
+@overload
+def wait_with_kubeconfig(
+    obj_or_ref: tuple[str, str] | tuple[str, str, str | None], *,
+    kubeconfig: str | None = ..., context: str | None = ..., namespace: str | None = ...,
+    timeout: float = ..., gateways: Gateways = ...,
+    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
+    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
+    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
+) -> WaitResult[Any]: ...
+
+
+def wait_with_kubeconfig(
+    obj_or_ref: Any,
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
     namespace: str | None = None,
-    **kwargs: Any,
-) -> WaitResult:
-    """Module-level convenience: connect with a kubeconfig, wait, disconnect.
+    timeout: float = DEFAULT_TIMEOUT,
+    gateways: Gateways = None,
+    mode: WaitMode | str = WaitMode.ALL,
+    on_change: OnChange | None = None,
+    failure_grace: float = 0.0,
+    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
+    condition: str = DEFAULT_CONDITION,
+    controller_name: str = GKE_CONTROLLER_NAME,
+    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+    watch_backoff: WatchBackoff = WatchBackoff(),
+) -> WaitResult[Any]:
+    """Connect with a kubeconfig, wait, disconnect (the package's ``wait_until_programmed``).
 
-    ``kubeconfig`` defaults to ``$KUBECONFIG`` or ``~/.kube/config``; ``namespace`` is the
-    default namespace for refs without one. Other keyword arguments are those of
-    :func:`wait_until_programmed`.
+    ``kubeconfig`` defaults to ``$KUBECONFIG`` or ``~/.kube/config``, ``context`` to its
+    current context; ``namespace`` is the default namespace for refs without one. The other
+    options are those of :meth:`ExtensionsClient.wait_until_programmed
+    <gke_service_extensions.ExtensionsClient.wait_until_programmed>`.
     """
     from ._client import ExtensionsClient
 
+    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
     with ExtensionsClient.from_kubeconfig(kubeconfig, context, namespace=namespace) as client:
-        return wait_until_programmed(client, obj_or_ref, **kwargs)
+        return _wait(client, [obj_or_ref], options, canceller=None)[0]
 
 
-def _wait(
-    client: WaitClient, objs: Sequence[ObjOrRef], *, timeout: float,
-    gateways: Sequence[GatewayRef | str] | None, condition: str, mode: WaitMode | str,
-    controller_name: str,
-    on_change: OnChange | None, list_retry: ListRetry, watch_backoff: WatchBackoff,
-    canceller: _Canceller | None,
-) -> list[WaitResult]:
-    timeout = _check_timeout(timeout)
-    mode = _check_options(mode, condition, controller_name)
-    expected = _gateway_refs(gateways)
+def _wait(client: ExtensionsClient, objs: Sequence[Any], options: _Options, *,
+          canceller: _Canceller | None) -> list[WaitResult[Any]]:
     targets = [_resolve(client, o) for o in objs]
     if not targets:
         return []
     tracked = {t.key: _Tracked(t) for t in targets}
     started = time.monotonic()
-    session = _Session(client, list(tracked), started + timeout, list_retry, watch_backoff)
+    session = _Session(client, tracked, started + options.timeout,
+                       silence=options.silence_timeout, backoff=options.watch_backoff)
     if canceller is not None:
         canceller.attach(session)
     pending = set(tracked)
-    try:
-        for update in session.updates():
+
+    def handle(updates: Iterable[_Update]) -> None:
+        for update in updates:
             item = tracked[update.key]
             if item.result is not None:
                 continue  # already programmed; later changes do not undo the result
             _observe(item, update)
             assert item.seen is not None
-            state = evaluate(item.seen, gateways=expected, condition=condition,
-                             controller_name=controller_name, mode=mode)
+            state = evaluate(item.seen, gateways=options.gateways, condition=options.condition,
+                             controller_name=options.controller_name, mode=options.mode)
             if item.state is None or (state.outcome, state.ancestors) != \
                     (item.state.outcome, item.state.ancestors):
                 item.state = state
-                if on_change is not None:
-                    on_change(state)
-            _judge(item, state, started)
+                if options.on_change is not None:
+                    options.on_change(state)
+            _judge(item, state, started, options.failure_grace)
             if item.result is not None:
                 pending.discard(update.key)
-                if not pending:
-                    return [r for t in targets if (r := tracked[t.key].result) is not None]
+
+    try:
+        handle(session.initial())
+        while pending:
+            session.start()
+            now = time.monotonic()
+            wake = min((_next_check(tracked[k], started, options) for k in pending),
+                       default=float("inf"))
+            handle(session.next(wake - now))
+            now = time.monotonic()
+            for key in list(pending):
+                _check_timers(client, session, tracked[key], now, started, options)
+        return [r for t in targets if (r := tracked[t.key].result) is not None]
     except _DeadlinePassed:
-        raise _timeout_error([tracked[k] for k in tracked if k in pending], timeout,
+        raise _timeout_error([tracked[k] for k in tracked if k in pending], options.timeout,
                              session.last_error) from None
     except _Cancelled:
         raise asyncio.CancelledError from None
     finally:
         session.close()
-    raise AssertionError("unreachable: updates() ends only by raising")
+
+
+def _next_check(item: _Tracked, started: float, options: _Options) -> float:
+    """When the timers of ``item`` next need a look (monotonic), or infinity."""
+    when = float("inf")
+    if item.failing_since is not None:
+        when = item.failing_since + options.failure_grace
+    if _may_be_unreferenced(item, options):
+        when = min(when, started + options.plugin_reference_grace)
+    return when
+
+
+def _may_be_unreferenced(item: _Tracked, options: _Options) -> bool:
+    return (item.target.info is WASM_PLUGIN and options.gateways is None
+            and not item.references_checked and item.state is not None
+            and not item.state.ancestors)
+
+
+def _check_timers(client: ExtensionsClient, session: _Session, item: _Tracked, now: float,
+                  started: float, options: _Options) -> None:
+    if item.failing_since is not None and now >= item.failing_since + options.failure_grace:
+        assert item.state is not None
+        _raise_failure(item, item.state, now - item.failing_since)
+    if _may_be_unreferenced(item, options) and now >= started + options.plugin_reference_grace:
+        item.references_checked = True
+        if not _plugin_referenced(client, session, item.target):
+            ref = item.target.ref
+            raise PluginNotReferencedError(
+                f"{ref} cannot be programmed: no GCPTrafficExtension in namespace "
+                f"{ref.namespace} references it (a plugin is programmed only through a "
+                f"traffic extension whose backendRef names it); checked after "
+                f"{options.plugin_reference_grace:g}s without any ancestor Gateway",
+                obj=ref, last_status=(item.seen or {}).get("status"))
+
+
+def _plugin_referenced(client: ExtensionsClient, session: _Session, target: _Target) -> bool:
+    """Whether any GCPTrafficExtension in the plugin's namespace has it as a backendRef."""
+    listed = list_objects(client, TRAFFIC_EXTENSION, target.namespace, field_selector=None,
+                          retry=session.retry,
+                          read_timeout=max(0.05, min(session.read_timeout, session.remaining())))
+    for ext in listed.items:
+        for chain in (ext.get("spec") or {}).get("extensionChains") or []:
+            for e in (chain or {}).get("extensions") or []:
+                backend = (e or {}).get("backendRef") or {}
+                if backend.get("kind") == WASM_PLUGIN.kind and backend.get("name") == target.name:
+                    return True
+    return False
 
 
 def _observe(item: _Tracked, update: _Update) -> None:
@@ -651,9 +900,11 @@ def _observe(item: _Tracked, update: _Update) -> None:
     item.seen = update.obj
 
 
-def _judge(item: _Tracked, state: ProgrammingState, started: float) -> None:
+def _judge(item: _Tracked, state: ProgrammingState, started: float, grace: float) -> None:
     ref = item.target.ref
     status = (item.seen or {}).get("status")
+    if state.outcome is not Outcome.FAILED:
+        item.failing_since = None
     if state.outcome is Outcome.PROGRAMMED:
         item.result = WaitResult(dict(item.seen or {}), state, time.monotonic() - started,
                                  item.target.model_class)
@@ -661,17 +912,27 @@ def _judge(item: _Tracked, state: ProgrammingState, started: float) -> None:
         raise ObjectDeletedError(f"{ref} is being deleted (deletionTimestamp set)", obj=ref,
                                  last_status=status)
     elif state.outcome is Outcome.FAILED:
-        failure = state.failure
-        assert failure is not None
-        detail = f"{failure.condition}={failure.status}"
-        if failure.reason:
-            detail += f" reason={failure.reason}"
-        if failure.message:
-            detail += f": {failure.message}"
-        raise ProgrammingFailed(
-            f"{ref} failed on {failure.ancestor}: {detail}", obj=ref,
-            ancestor=str(failure.ancestor), condition=failure.condition, reason=failure.reason,
-            condition_message=failure.message, last_status=status)
+        if grace <= 0:
+            _raise_failure(item, state, None)
+        if item.failing_since is None:
+            item.failing_since = time.monotonic()
+
+
+def _raise_failure(item: _Tracked, state: ProgrammingState, lasted: float | None) -> NoReturn:
+    ref = item.target.ref
+    failure = state.failure
+    assert failure is not None
+    detail = f"{failure.condition}={failure.status}"
+    if failure.reason:
+        detail += f" reason={failure.reason}"
+    if failure.message:
+        detail += f": {failure.message}"
+    if lasted is not None:
+        detail += f" (still failing after {lasted:.1f}s of failure_grace)"
+    raise ProgrammingFailed(
+        f"{ref} failed on {failure.ancestor}: {detail}", obj=ref,
+        ancestor=str(failure.ancestor), condition=failure.condition, reason=failure.reason,
+        condition_message=failure.message, last_status=(item.seen or {}).get("status"))
 
 
 def _timeout_error(pending: Sequence[_Tracked], timeout: float,
@@ -733,13 +994,13 @@ def parse_resource_annotation(value: str | None) -> tuple[str, ...]:
 
 
 def wait_for_gateway_binding(
-    client: WaitClient,
+    client: ExtensionsClient,
     gateway_name: str,
-    ext: ObjOrRef,
+    ext: Any,
     *,
     namespace: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    list_retry: ListRetry = ListRetry(),
+    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
     watch_backoff: WatchBackoff = WatchBackoff(),
 ) -> tuple[str, ...]:
     """Wait until Gateway ``gateway_name`` names a GCP resource for ``ext``'s kind.
@@ -748,30 +1009,34 @@ def wait_for_gateway_binding(
     Returns the parsed resource paths of the kind's annotation (``lb-traffic-extensions``,
     ``lb-route-extensions`` or ``wasm-plugins``) once it is non-empty.
     """
-    timeout = _check_timeout(timeout)
+    timeout = _seconds(timeout, "timeout")
     kind = _kind_of(ext)
     key = binding_annotation(kind).key
     if not isinstance(gateway_name, str) or not gateway_name:
         raise ManifestError(f"gateway_name must be a non-empty string, got {gateway_name!r}")
     ns = namespace or _namespace_of(ext) or client.default_namespace
     ref = ObjectRef(GATEWAY.kind, gateway_name, ns)
-    started = time.monotonic()
-    session = _Session(client, [(GATEWAY, ns, gateway_name)], started + timeout, list_retry,
-                       watch_backoff)
+    session = _Session(client, [(GATEWAY, ns, gateway_name)], time.monotonic() + timeout,
+                       silence=_seconds(silence_timeout, "silence_timeout"),
+                       backoff=watch_backoff)
     seen: dict[str, Any] | None = None
     try:
-        for update in session.updates():
-            if update.obj is None:
-                if seen is None:
-                    raise NotFoundError(f"{ref} not found", obj=ref, status=404,
-                                        reason="NotFound")
-                raise ObjectDeletedError(f"{ref} was deleted while waiting for its {key}",
-                                         obj=ref)
-            seen = update.obj
-            annotations = (seen.get("metadata") or {}).get("annotations") or {}
-            paths = parse_resource_annotation(annotations.get(key))
-            if paths:
-                return paths
+        updates = session.initial()
+        while True:
+            for update in updates:
+                if update.obj is None:
+                    if seen is None:
+                        raise NotFoundError(f"{ref} not found", obj=ref, status=404,
+                                            reason="NotFound")
+                    raise ObjectDeletedError(
+                        f"{ref} was deleted while waiting for its {key}", obj=ref)
+                seen = update.obj
+                annotations = (seen.get("metadata") or {}).get("annotations") or {}
+                paths = parse_resource_annotation(annotations.get(key))
+                if paths:
+                    return paths
+            session.start()
+            updates = session.next(float("inf"))
     except _DeadlinePassed:
         found = "not found yet" if seen is None else "annotation absent or empty"
         msg = f"timed out after {timeout:g}s waiting for {ref} to carry {key} ({found})"
@@ -780,10 +1045,9 @@ def wait_for_gateway_binding(
         raise WaitTimeoutError(msg, obj=ref) from None
     finally:
         session.close()
-    raise AssertionError("unreachable: updates() ends only by raising")
 
 
-def _kind_of(ext: ObjOrRef) -> str:
+def _kind_of(ext: Any) -> str:
     if isinstance(ext, str):
         return ext
     if isinstance(ext, tuple) and ext:
@@ -796,7 +1060,7 @@ def _kind_of(ext: ObjOrRef) -> str:
     raise ManifestError(f"cannot tell the extension kind of {ext!r}")
 
 
-def _namespace_of(ext: ObjOrRef) -> str | None:
+def _namespace_of(ext: Any) -> str | None:
     if isinstance(ext, tuple) and len(ext) == 3 and isinstance(ext[2], str):
         return ext[2]
     ns = getattr(getattr(ext, "metadata", None), "namespace", None)

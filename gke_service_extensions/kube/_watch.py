@@ -1,25 +1,19 @@
-"""Low-level list and watch of one kind in one namespace, over ``CustomObjectsApi``.
+"""List and watch of one kind in one namespace, through the client's own request path.
 
-The wait (``_wait.py``) builds an informer from these two calls. Here live only the single
-HTTP calls: each one has a client-side timeout, its failures are mapped onto the library's
-exception tree, and a watch stream can be closed from another thread (which unblocks a reader
-stuck on a stalled connection). Retrying a failed call and re-listing after a watch ends are
-the caller's business.
+The wait (``_wait.py``) builds an informer from these two calls. Both go through
+:class:`~gke_service_extensions.ExtensionsClient`'s transport, error mapping and redaction;
+the list is retried by a :class:`~._retry.RetryPolicy` (the client's, bounded by the wait's
+deadline). A watch is opened once and not retried here: when it ends, breaks, expires or
+stays silent, the caller re-lists.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
-
-import urllib3
-from kubernetes import client as k8s
+from typing import TYPE_CHECKING, Any
 
 from .._errors import (
     ApiConnectionError,
@@ -29,26 +23,33 @@ from .._errors import (
     ServerError,
 )
 from ..models._meta import ResourceInfo
-from ._errors_map import error_from_exception, error_from_response
+from ._errors_map import error_from_response
+from ._retry import RawResponse, RetryPolicy
+from ._transport import Request, StreamResponse
+
+if TYPE_CHECKING:
+    from ._client import ExtensionsClient
 
 __all__ = [
     "ListResult",
     "RawEvent",
     "WatchExpired",
+    "WatchSilent",
     "WatchStream",
     "is_transient",
     "list_objects",
-    "map_api_error",
 ]
 
 #: Longest single watch request; the server ends it after this many seconds and we re-list.
 MAX_WATCH_SECONDS = 300
-_CONNECT_TIMEOUT = 5.0
-_READ_SIZE = 65536
 
 
 class WatchExpired(Exception):
     """The watch's resourceVersion is too old (HTTP 410 Gone): re-list."""
+
+
+class WatchSilent(Exception):
+    """Nothing at all (no event, no bookmark) arrived for the silence bound: re-list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,28 +67,28 @@ class RawEvent:
     type: str
     object: dict[str, Any]
 
-    @property
-    def resource_version(self) -> str | None:
-        """The object's (or bookmark's) resourceVersion."""
-        rv = self.object.get("metadata", {}).get("resourceVersion")
-        return rv if isinstance(rv, str) else None
+
+def _query(field_selector: str | None) -> list[tuple[str, str]]:
+    return [("fieldSelector", field_selector)] if field_selector else []
 
 
 def list_objects(
-    api: k8s.CustomObjectsApi, info: ResourceInfo, namespace: str, *, timeout: float,
+    client: ExtensionsClient, info: ResourceInfo, namespace: str, *,
+    field_selector: str | None, retry: RetryPolicy, read_timeout: float,
 ) -> ListResult:
-    """List ``info`` objects in ``namespace``; one HTTP call bounded by ``timeout`` seconds."""
-    try:
-        data = api.list_namespaced_custom_object(
-            info.group, info.version, namespace, info.plural,
-            _request_timeout=_timeouts(timeout),
-        )
-    except Exception as exc:
-        raise map_api_error(exc, ObjectRef(info.kind, None, namespace)) from exc
-    if not isinstance(data, dict):
-        raise ServerError(f"listing {info.plural} in {namespace}: unexpected response",
-                          obj=ObjectRef(info.kind, None, namespace))
+    """List ``info`` objects in ``namespace`` (one page), retried by ``retry``."""
+    from ._client import _path
+
+    ref = ObjectRef(info.kind, None, namespace)
+    connect = min(client.request_timeout[0], read_timeout)
+    result = client._execute("GET", _path(info, namespace), ref=ref,
+                             query=_query(field_selector), idempotent=True, retry=retry,
+                             timeout=(connect, read_timeout))
+    data = client._json(client._ok(result.response, ref), ref)
     items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+    for item in items:
+        item.setdefault("apiVersion", info.api_version)
+        item.setdefault("kind", info.kind)
     rv = (data.get("metadata") or {}).get("resourceVersion") or ""
     return ListResult(items, str(rv))
 
@@ -95,128 +96,97 @@ def list_objects(
 class WatchStream:
     """One watch request from ``resource_version``; iterate for events, ``close()`` anywhere.
 
-    The server is asked to end the request after ``seconds`` (``timeoutSeconds``). The response
-    headers must arrive within ``header_timeout`` (an API server sends them at once), and every
-    later socket read times out after ``seconds`` + 1, so a stalled connection raises
-    :class:`~gke_service_extensions.ApiTimeoutError` instead of hanging. Iteration ends when
-    the server closes the stream; it raises :class:`WatchExpired` on 410 Gone.
+    The server is asked to end the request after ``seconds`` (``timeoutSeconds``) and to send
+    bookmarks. Response headers must arrive within ``header_timeout``; after that, a read that
+    sees nothing for ``silence`` seconds raises :class:`WatchSilent`. Iteration ends when the
+    server closes the stream; it raises :class:`WatchExpired` on 410 Gone and errors of our
+    tree otherwise.
     """
 
     def __init__(
-        self, api: k8s.CustomObjectsApi, info: ResourceInfo, namespace: str,
-        resource_version: str, *, seconds: float, header_timeout: float | None = None,
+        self, client: ExtensionsClient, info: ResourceInfo, namespace: str,
+        resource_version: str, *, field_selector: str | None, seconds: float,
+        header_timeout: float, silence: float,
     ) -> None:
-        self._api = api
-        self._info = info
-        self._namespace = namespace
-        self._rv = resource_version
+        from ._client import _path
+
+        self._client = client
+        self._ref = ObjectRef(info.kind, None, namespace)
         self._seconds = max(1, min(MAX_WATCH_SECONDS, math.ceil(seconds)))
-        self._header_timeout = max(0.05, min(header_timeout or self._seconds + 1.0,
-                                             self._seconds + 1.0))
-        self._resp: urllib3.HTTPResponse | None = None
-        self._closed = threading.Event()
-        self._lock = threading.Lock()
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("timeoutSeconds", str(self._seconds))]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        query += _query(field_selector)
+        header_timeout = max(0.05, header_timeout)
+        self._request = Request(
+            "GET", _path(info, namespace), tuple(query),
+            timeout=(min(client.request_timeout[0], header_timeout), header_timeout),
+            idle=max(0.05, silence))
+        self._response: StreamResponse | None = None
+        self._closed = False
 
     def __iter__(self) -> Iterator[RawEvent]:
-        ref = ObjectRef(self._info.kind, None, self._namespace)
+        client, ref = self._client, self._ref
         try:
-            resp = cast("urllib3.HTTPResponse", self._api.list_namespaced_custom_object(
-                self._info.group, self._info.version, self._namespace, self._info.plural,
-                watch=True, resource_version=self._rv or None, allow_watch_bookmarks=True,
-                timeout_seconds=self._seconds, _preload_content=False,
-                _request_timeout=(min(_CONNECT_TIMEOUT, self._header_timeout),
-                                  self._header_timeout),
-            ))
+            response = client.transport.stream(self._request)
         except Exception as exc:
-            if getattr(exc, "status", None) == 410:
-                raise WatchExpired(str(exc)) from exc
-            raise map_api_error(exc, ref) from exc
-        # Headers are in: from now on a read may wait as long as the watch may last.
-        sock = getattr(getattr(resp, "connection", None), "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.settimeout(self._seconds + 1.0)
-        with self._lock:
-            self._resp = resp
-            if self._closed.is_set():
-                self._shutdown(resp)
+            raise client.translate_error(exc, obj=ref) from None
+        self._response = response
+        if self._closed:
+            response.close()
+            return
         try:
-            yield from self._events(resp, ref)
-        finally:
-            self.close()
-
-    def _events(self, resp: urllib3.HTTPResponse, ref: ObjectRef) -> Iterator[RawEvent]:
-        buffer = b""
-        while not self._closed.is_set():
-            try:
-                chunk = resp.read1(_READ_SIZE)
-            except Exception as exc:
-                if self._closed.is_set():
-                    return
-                raise map_api_error(exc, ref) from exc
-            if not chunk:
-                return
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                event = _parse_event(line, ref)
+            if response.status != 200:
+                body = response.read()
+                if response.status == 410:
+                    raise WatchExpired(f"HTTP 410: {body[:200]!r}")
+                raise client._error(RawResponse(response.status, response.headers, body), ref)
+            for line in response.lines():
+                event = self._parse(line)
                 if event is not None:
                     yield event
+        except TimeoutError:
+            raise WatchSilent(f"watch of {ref}: nothing received for "
+                              f"{self._request.idle:g}s") from None
+        except (KubernetesError, WatchExpired):
+            raise
+        except Exception as exc:
+            if response.closed:
+                return
+            raise client.translate_error(exc, obj=ref) from None
+        finally:
+            response.close()
 
     def close(self) -> None:
         """End the stream; safe from any thread, unblocks a reader waiting on the socket."""
-        self._closed.set()
-        with self._lock:
-            resp, self._resp = self._resp, None
-        if resp is not None:
-            self._shutdown(resp)
-            with contextlib.suppress(Exception):
-                resp.release_conn()
+        self._closed = True
+        response = self._response
+        if response is not None:
+            response.close()
 
-    @staticmethod
-    def _shutdown(resp: urllib3.HTTPResponse) -> None:
-        sock = getattr(getattr(resp, "connection", None), "sock", None)
+    def _parse(self, line: bytes) -> RawEvent | None:
+        ref, redact = self._ref, self._client.redactor
+        if not line.strip():
+            return None
         try:
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-            resp.close()
-        except Exception:  # noqa: S110 (already closing; nothing to report)
-            pass
-
-
-def _parse_event(line: bytes, ref: ObjectRef) -> RawEvent | None:
-    if not line.strip():
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError as exc:
-        raise ServerError(f"watch of {ref}: undecodable event {line[:200]!r}", obj=ref) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
-        raise ServerError(f"watch of {ref}: malformed event {line[:200]!r}", obj=ref)
-    etype, obj = str(data.get("type")), data["object"]
-    if etype == "ERROR":
-        if obj.get("code") == 410:
-            raise WatchExpired(str(obj.get("message") or "resourceVersion too old"))
-        code = obj.get("code")
-        raise error_from_response(code if isinstance(code, int) else 500, json.dumps(obj),
-                                  obj=ref)
-    return RawEvent(etype, obj)
-
-
-def _timeouts(seconds: float) -> tuple[float, float]:
-    seconds = max(0.05, seconds)
-    return (min(_CONNECT_TIMEOUT, seconds), seconds)
-
-
-# --------------------------------------------------------------------------- errors
+            data = json.loads(line)
+        except ValueError:
+            raise ServerError(f"watch of {ref}: undecodable event {redact(repr(line[:200]))}",
+                              obj=ref) from None
+        if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+            raise ServerError(f"watch of {ref}: malformed event {redact(repr(line[:200]))}",
+                              obj=ref)
+        etype, obj = str(data.get("type")), data["object"]
+        if etype == "ERROR":
+            code = obj.get("code")
+            if code == 410:
+                raise WatchExpired(str(obj.get("message") or "resourceVersion too old"))
+            raise error_from_response(code if isinstance(code, int) else 500, json.dumps(obj),
+                                      obj=ref, redact=redact)
+        return RawEvent(etype, obj)
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: 5xx, 429, timeouts, connection errors."""
+    """True for failures worth another list: 5xx, 429, timeouts, connection errors."""
     return isinstance(exc, ServerError | ApiTimeoutError | ApiConnectionError)
-
-
-def map_api_error(exc: BaseException, obj: ObjectRef | None) -> KubernetesError:
-    """Map an exception from the ``kubernetes`` client or urllib3 onto our error tree."""
-    return error_from_exception(exc, obj=obj)
-

@@ -7,7 +7,7 @@ connection drops before the answer arrives.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,8 +20,15 @@ from gke_service_extensions import (
     ApiTimeoutError,
     ServerError,
 )
-from gke_service_extensions.kube import ExtensionsClient, PatchType, RetryPolicy
-from gke_service_extensions.kube._retry import RawResponse
+from gke_service_extensions.kube import (
+    ApiClientTransport,
+    ExtensionsClient,
+    PatchType,
+    RawResponse,
+    Request,
+    RetryPolicy,
+    StreamResponse,
+)
 from gke_service_extensions.models import GCPTrafficExtension, UnknownFields
 from gke_service_extensions.testing import GKESimulator
 
@@ -58,26 +65,49 @@ def sleeps() -> list[float]:
     return []
 
 
+class WrappedTransport:
+    """The simulator's ApiClient transport, with ``around(request, send)`` in between."""
+
+    def __init__(self, sim: GKESimulator) -> None:
+        self.inner = ApiClientTransport(sim.api_client(), owns=True)
+        self.host = self.inner.host
+        self.around: Callable[[Request, Callable[[Request], RawResponse]], RawResponse] = (
+            lambda request, send: send(request))
+
+    def request(self, request: Request) -> RawResponse:
+        return self.around(request, self.inner.request)
+
+    def stream(self, request: Request) -> StreamResponse:
+        return self.inner.stream(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @pytest.fixture
-def client(sim: GKESimulator, sleeps: list[float]) -> Iterator[ExtensionsClient]:
-    with ExtensionsClient(sim.api_client(), retry=RetryPolicy(sleep=sleeps.append)) as c:
+def transport(sim: GKESimulator) -> WrappedTransport:
+    return WrappedTransport(sim)
+
+
+@pytest.fixture
+def client(transport: WrappedTransport, sleeps: list[float]) -> Iterator[ExtensionsClient]:
+    with ExtensionsClient(transport=transport, retry=RetryPolicy(sleep=sleeps.append)) as c:
         yield c
 
 
-def lose_responses(client: ExtensionsClient, method: str, times: int = 1) -> list[str]:
+def lose_responses(transport: WrappedTransport, method: str, times: int = 1) -> list[str]:
     """Make the next ``times`` ``method`` requests reach the server but lose their answer."""
-    send = client._send
     seen: list[str] = []
 
-    def lossy(m: str, path: str, *args: Any) -> RawResponse:
-        response = send(m, path, *args)
-        seen.append(f"{m} {response.status}")
-        if m == method and sum(s.startswith(method) for s in seen) <= times:
+    def lossy(request: Request, send: Callable[[Request], RawResponse]) -> RawResponse:
+        response = send(request)
+        seen.append(f"{request.method} {response.status}")
+        if request.method == method and sum(s.startswith(method) for s in seen) <= times:
             raise u3.ProtocolError("Connection aborted.",
                                    ConnectionResetError(104, "Connection reset by peer"))
         return response
 
-    client._send = lossy  # type: ignore[method-assign,assignment]
+    transport.around = lossy
     return seen
 
 
@@ -111,8 +141,8 @@ def test_json_patch_is_not_retried_on_503(client: ExtensionsClient, sim: GKESimu
 
 
 def test_create_with_lost_response_is_resolved_by_reading_back(
-        client: ExtensionsClient, sim: GKESimulator) -> None:
-    seen = lose_responses(client, "POST")
+        client: ExtensionsClient, transport: WrappedTransport, sim: GKESimulator) -> None:
+    seen = lose_responses(transport, "POST")
     created = client.create(ext())
     assert created.metadata.uid
     assert seen == ["POST 201", "POST 409", "GET 200"]
@@ -120,18 +150,17 @@ def test_create_with_lost_response_is_resolved_by_reading_back(
 
 
 def test_create_with_lost_response_finding_a_different_object_raises(
-        client: ExtensionsClient, sim: GKESimulator) -> None:
-    send = client._send
-
-    def lost_then_someone_else(m: str, path: str, *args: Any) -> RawResponse:
-        if m == "POST" and not sim.store.list(GCPTrafficExtension.__resource__)[0]:
+        client: ExtensionsClient, transport: WrappedTransport, sim: GKESimulator) -> None:
+    def lost_then_someone_else(request: Request, send: Callable[[Request], RawResponse]
+                               ) -> RawResponse:
+        if request.method == "POST" and not sim.store.list(GCPTrafficExtension.__resource__)[0]:
             other = traffic()
             other["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "9s"
             sim.store.create(GCPTrafficExtension.__resource__, other)
             raise u3.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
-        return send(m, path, *args)
+        return send(request)
 
-    client._send = lost_then_someone_else  # type: ignore[method-assign,assignment]
+    transport.around = lost_then_someone_else
     with pytest.raises(AlreadyExistsError, match="different spec or labels"):
         client.create(ext())
 
@@ -143,27 +172,29 @@ def test_create_without_retry_keeps_plain_already_exists(client: ExtensionsClien
     assert str(info.value) == "GCPTrafficExtension default/my-ext: already exists"
 
 
-def test_delete_with_lost_response_counts_as_done(client: ExtensionsClient) -> None:
+def test_delete_with_lost_response_counts_as_done(
+        client: ExtensionsClient, transport: WrappedTransport) -> None:
     client.create(ext())
-    seen = lose_responses(client, "DELETE")
+    seen = lose_responses(transport, "DELETE")
     assert client.delete(GCPTrafficExtension, "my-ext") is None
     assert seen == ["DELETE 200", "DELETE 404"]
 
 
 def test_replace_with_lost_response_is_resolved_by_reading_back(
-        client: ExtensionsClient) -> None:
+        client: ExtensionsClient, transport: WrappedTransport) -> None:
     stored = client.create(ext())
     m = stored.to_manifest()
     m["metadata"]["labels"] = {"x": "y"}
-    seen = lose_responses(client, "PUT")
+    seen = lose_responses(transport, "PUT")
     replaced = client.replace(GCPTrafficExtension.from_manifest(
         m, unknown_fields=UnknownFields.PRESERVE))
     assert replaced.metadata.labels == {"x": "y"}
     assert seen == ["PUT 200", "PUT 409", "GET 200"]
 
 
-def test_apply_is_retried_after_a_lost_response(client: ExtensionsClient) -> None:
-    seen = lose_responses(client, "PATCH")
+def test_apply_is_retried_after_a_lost_response(
+        client: ExtensionsClient, transport: WrappedTransport) -> None:
+    seen = lose_responses(transport, "PATCH")
     applied = client.apply(ext())
     assert applied.metadata.generation == 1
     assert seen == ["PATCH 201", "PATCH 200"]

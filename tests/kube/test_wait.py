@@ -18,6 +18,7 @@ import pytest
 from kubernetes import client as k8s
 
 from gke_service_extensions import (
+    ExtensionsClient,
     ManifestError,
     NotFoundError,
     ObjectDeletedError,
@@ -50,19 +51,10 @@ SLACK = 3.0
 
 
 @dataclass
-class Client:
-    """The three attributes the wait uses from ExtensionsClient."""
-
-    api_client: k8s.ApiClient
-    default_namespace: str = "default"
-    request_timeout: float = 5.0
-
-
-@dataclass
 class Env:
     store: ObjectStore
     server: KubeAPIServer
-    client: Client
+    client: ExtensionsClient
 
     def create(self, name: str, targets: tuple[str, ...] = ("gw",), ns: str = "default",
                ) -> dict[str, Any]:
@@ -159,7 +151,7 @@ def env() -> Iterator[Env]:
     cfg.host = server.url
     api_client = k8s.ApiClient(cfg)
     try:
-        yield Env(store, server, Client(api_client))
+        yield Env(store, server, ExtensionsClient(api_client, request_timeout=5.0))
     finally:
         server.stop()
         api_client.close()  # type: ignore[no-untyped-call]
@@ -498,7 +490,7 @@ def test_stalled_watch_cannot_hold_the_wait_past_its_timeout(env: Env) -> None:
 
 def test_stalled_watch_is_abandoned_and_the_wait_still_sees_programmed(env: Env) -> None:
     env.create("ext")
-    env.client.request_timeout = 0.3
+    env.client = ExtensionsClient(env.client.api_client, request_timeout=0.3)
     env.server.faults.stall(30, verb="watch", times=1)
     started = time.monotonic()
     result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
@@ -512,7 +504,7 @@ def test_stalled_watch_is_abandoned_and_the_wait_still_sees_programmed(env: Env)
 def test_long_watch_outlives_the_header_timeout(env: Env) -> None:
     # request_timeout bounds only the wait for the watch's headers, not the stream.
     env.create("ext")
-    env.client.request_timeout = 0.2
+    env.client = ExtensionsClient(env.client.api_client, request_timeout=0.2)
     env.server.faults.reset_counts()
     wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"), timeout=10,
                           on_change=env.once_seen(0.8, lambda: env.program("ext")))
@@ -523,7 +515,7 @@ def test_long_watch_outlives_the_header_timeout(env: Env) -> None:
 def test_stalled_list_is_timed_out_and_retried(env: Env) -> None:
     env.create("ext")
     env.program("ext")
-    env.client.request_timeout = 0.3
+    env.client = ExtensionsClient(env.client.api_client, request_timeout=0.3)
     env.server.faults.stall(30, verb="list", times=1)
     started = time.monotonic()
     result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),

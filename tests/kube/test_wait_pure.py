@@ -13,17 +13,19 @@ from gke_service_extensions import (
     ApiTimeoutError,
     ForbiddenError,
     InvalidError,
+    KubernetesError,
     NotFoundError,
     ObjectRef,
     ServerError,
     UnknownKindError,
 )
+from gke_service_extensions.kube._errors_map import error_from_exception
 from gke_service_extensions.kube._wait import (
     WatchBackoff,
     binding_annotation,
     parse_resource_annotation,
 )
-from gke_service_extensions.kube._watch import is_transient, map_api_error
+from gke_service_extensions.kube._watch import is_transient
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -70,6 +72,10 @@ def _api_exception(status: int, body: dict[str, object] | None) -> ApiException:
 
 
 REF = ObjectRef("GCPTrafficExtension", None, "default")
+
+
+def map_api_error(exc: BaseException, ref: ObjectRef) -> KubernetesError:
+    return error_from_exception(exc, obj=ref)
 
 
 @pytest.mark.parametrize(("status", "cls", "transient"), [
