@@ -34,6 +34,7 @@ from .._errors import (
     ObjectRef,
     Problem,
     ServerError,
+    UnknownKindError,
     WaitTimeoutError,
 )
 from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
@@ -303,28 +304,54 @@ class ExtensionsClient:
 
     # ------------------------------------------------------------------ CRUD
 
-    def get(self, kind: type[T], name: str, *, namespace: str | None = None) -> T:
-        """Read one object. Raises NotFoundError if it does not exist."""
+    @overload
+    def get(self, kind: type[T], name: str, *, namespace: str | None = None) -> T: ...
+
+    @overload
+    def get(self, kind: str, name: str, *, namespace: str | None = None) -> KubeObject: ...
+
+    def get(self, kind: Any, name: str, *, namespace: str | None = None) -> Any:
+        """Read one object. Raises NotFoundError if it does not exist.
+
+        ``kind`` is a model class, or a kind as kubectl takes it (``"GCPTrafficExtension"``,
+        ``"gcptrafficextensions"``, ``"gateway"``...).
+        """
+        kind = _model_of(kind)
         info = _info_of(kind)
         ns = self._ns(info, namespace)
         ref = ObjectRef(info.kind, _check_name(name, info.kind), ns)
         return self._to_model(kind, self._read(info, name, ns, ref), ref)
 
+    @overload
+    def list(
+        self, kind: type[T], *, namespace: str | AllNamespaces | None = None,
+        label_selector: str | Mapping[str, str] | None = None, field_selector: str | None = None,
+        page_size: int = 500,
+    ) -> builtins.list[T]: ...
+
+    @overload
+    def list(
+        self, kind: str, *, namespace: str | AllNamespaces | None = None,
+        label_selector: str | Mapping[str, str] | None = None, field_selector: str | None = None,
+        page_size: int = 500,
+    ) -> builtins.list[KubeObject]: ...
+
     def list(
         self,
-        kind: type[T],
+        kind: Any,
         *,
         namespace: str | AllNamespaces | None = None,
         label_selector: str | Mapping[str, str] | None = None,
         field_selector: str | None = None,
         page_size: int = 500,
-    ) -> builtins.list[T]:
+    ) -> builtins.list[Any]:
         """Every object of ``kind`` in ``namespace`` (default namespace if None, or
         :data:`ALL_NAMESPACES`), following ``continue`` tokens across pages.
 
         If a ``continue`` token expires mid-way (410, the list took too long), the list is
         started again once from the first page, as client-go's pager does.
         """
+        kind = _model_of(kind)
         for attempt in (1, 2):
             try:
                 return builtins.list(self.iterate(kind, namespace=namespace,
@@ -337,17 +364,32 @@ class ExtensionsClient:
                 _log.info("%s: list continue token expired; listing again", kind.__name__)
         raise AssertionError("unreachable")
 
+    @overload
+    def iterate(
+        self, kind: type[T], *, namespace: str | AllNamespaces | None = None,
+        label_selector: str | Mapping[str, str] | None = None, field_selector: str | None = None,
+        page_size: int = 500,
+    ) -> Iterator[T]: ...
+
+    @overload
+    def iterate(
+        self, kind: str, *, namespace: str | AllNamespaces | None = None,
+        label_selector: str | Mapping[str, str] | None = None, field_selector: str | None = None,
+        page_size: int = 500,
+    ) -> Iterator[KubeObject]: ...
+
     def iterate(
         self,
-        kind: type[T],
+        kind: Any,
         *,
         namespace: str | AllNamespaces | None = None,
         label_selector: str | Mapping[str, str] | None = None,
         field_selector: str | None = None,
         page_size: int = 500,
-    ) -> Iterator[T]:
+    ) -> Iterator[Any]:
         """Like :meth:`list`, but yields objects page by page (an expired ``continue``
         token raises a KubernetesError with status 410)."""
+        kind = _model_of(kind)
         info = _info_of(kind)
         ns = None if namespace is ALL_NAMESPACES else self._ns(info, _str_or_none(namespace))
         ref = ObjectRef(info.kind, None, ns)
@@ -957,6 +999,23 @@ def _path(info: ResourceInfo, namespace: str | None, name: str | None = None,
     if subresource:
         path += f"/{subresource}"
     return path
+
+
+def _model_of(kind: Any) -> Any:
+    """A model class as given, or the one a kind name denotes (kind, singular or plural,
+    any case, as kubectl takes them); anything else is returned for ``_info_of`` to refuse."""
+    if not isinstance(kind, str):
+        return kind
+    from ..models._registry import READ_MODELS
+
+    wanted = kind.strip().lower()
+    for model in (*MODELS, *READ_MODELS):
+        info = model.__resource__
+        if wanted in (info.kind.lower(), info.singular, info.plural):
+            return model
+    known = ", ".join(m.__resource__.kind for m in (*MODELS, *READ_MODELS))
+    raise UnknownKindError(f"unknown kind {kind!r}: expected one of {known} (or their plural)",
+                           api_version=None, kind=kind)
 
 
 def _info_of(kind: Any) -> ResourceInfo:

@@ -11,6 +11,7 @@
     sim.faults.stall(2.0, verb="list")                         # hold the next list 2 s
     sim.faults.close_watches_after(0.2)                        # end watch streams early
     sim.faults.expire_next_watch()                             # 410 ERROR on next watch
+    sim.faults.silence_next_watch()                            # headers, then nothing
     sim.faults.count(verb="watch", resource="gcptrafficextensions")
 
 Requests are counted whether or not a fault hits them.
@@ -104,6 +105,11 @@ class Faults:
             self._add(_Rule(Fault(), "watch", resource, None, None, kind="close-watch",
                             extra={"seconds": seconds}))
 
+    def silence_next_watch(self, times: int = 1, *, resource: str | None = None) -> None:
+        """The next ``times`` matching watches send their headers, then nothing at all (no
+        event, no bookmark) until they end: a connection that went quiet in a proxy."""
+        self._add(_Rule(Fault(), "watch", resource, None, times, kind="silence-watch"))
+
     def expire_next_watch(self, times: int = 1, *, resource: str | None = None) -> None:
         """Answer the next ``times`` watches with an ERROR event: 410 Expired."""
         self._add(_Rule(Fault(), "watch", resource, None, times, kind="expire-watch"))
@@ -151,19 +157,23 @@ class Faults:
             return Fault(delay=delay + outcome.delay, status=outcome.status,
                          retry_after=outcome.retry_after, message=outcome.message)
 
-    def watch_faults(self, req: RequestInfo) -> tuple[bool, float | None]:
-        """For a starting watch: (answer 410 now?, close the stream after N seconds?)."""
+    def watch_faults(self, req: RequestInfo) -> tuple[bool, float | None, bool]:
+        """For a starting watch: (answer 410 now?, close the stream after N seconds?,
+        send nothing after the headers?)."""
         with self._lock:
-            expire, close_after = False, None
+            expire, close_after, silent = False, None, False
             for rule in list(self._rules):
                 if not rule.matches(req):
                     continue
                 if rule.kind == "expire-watch" and not expire:
                     expire = True
                     self._consume(rule)
+                elif rule.kind == "silence-watch" and not silent:
+                    silent = True
+                    self._consume(rule)
                 elif rule.kind == "close-watch":
                     close_after = rule.extra["seconds"]
-            return expire, close_after
+            return expire, close_after, silent
 
     def _add(self, rule: _Rule) -> None:
         with self._lock:

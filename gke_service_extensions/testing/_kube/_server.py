@@ -366,11 +366,12 @@ class KubeAPIServer:
         rv_param = req.param("resourceVersion") or ""
         if rv_param and rv_param != "0" and not rv_param.isdigit():
             raise ApiError(400, "BadRequest", f"invalid resource version: {rv_param!r}")
-        expire, close_after = self.faults.watch_faults(self.request_info(req))
+        expire, close_after, silent = self.faults.watch_faults(self.request_info(req))
         stream = WatchStream(self.store, t.info, t.namespace, match, resource_version=rv_param,
                              bookmarks=bookmarks, bookmark_interval=self.bookmark_interval,
                              idle_check_interval=self.idle_check_interval,
                              deadline=_deadline(timeout, close_after), expire=expire,
+                             silent=silent,
                              stopping=self._stopping, on_done=self._watch_done,
                              render=(lambda obj: table(t.info, [obj], {}))
                              if wants_table(req.headers.get("Accept", "")) else None)

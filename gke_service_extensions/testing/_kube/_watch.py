@@ -38,7 +38,8 @@ class WatchStream:
                  bookmarks: bool, bookmark_interval: float, idle_check_interval: float,
                  deadline: float | None, expire: bool, stopping: threading.Event,
                  on_done: Callable[[WatchStream], None],
-                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 silent: bool = False) -> None:
         self._store, self._info, self._namespace, self._match = store, info, namespace, match
         self._rv = resource_version
         self._bookmarks, self._bookmark_interval = bookmarks, bookmark_interval
@@ -46,6 +47,7 @@ class WatchStream:
         self._deadline, self._expire, self._stopping = deadline, expire, stopping
         self._on_done = on_done
         self._render = render or (lambda obj: obj)
+        self._silent = silent
         self._queue: queue.Queue[WatchEvent | None] = queue.Queue()
         self._unsubscribe = store.subscribe(self._queue.put)
 
@@ -55,6 +57,9 @@ class WatchStream:
 
     def __iter__(self) -> Iterator[bytes]:
         try:
+            if self._silent:  # a fault: the line stays open, nothing is sent
+                yield from self._say_nothing()
+                return
             yield from self._lines()
         finally:
             self._unsubscribe()
@@ -114,6 +119,20 @@ class WatchStream:
             last = item.resource_version
             if item.info == info:
                 yield from self._filtered(item)
+
+    def _say_nothing(self) -> Iterator[bytes]:
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            if self._deadline is not None and now >= self._deadline:
+                return
+            wait = self._idle if self._deadline is None else min(self._idle,
+                                                                 self._deadline - now)
+            try:
+                if self._queue.get(timeout=max(wait, 0.0)) is None:
+                    return
+            except queue.Empty:
+                pass
+            yield b""
 
     def _filtered(self, ev: WatchEvent) -> Iterator[bytes]:
         meta = ev.object.get("metadata") or {}
