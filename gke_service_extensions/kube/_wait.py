@@ -320,7 +320,9 @@ class _Group:
                 for n in sorted(self.names)]
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True,
+        # Not a daemon: joined by close(); were it ever stuck, exit waits for it (bounded by
+        # the request timeout) instead of killing it mid-call, which aborts the interpreter.
+        self._thread = threading.Thread(target=self._run, daemon=False,
                                         name=f"wait-{self.info.plural}-{self.namespace}")
         self._thread.start()
 
@@ -727,6 +729,8 @@ async def async_wait_until_programmed(
         canceller.cancel()
         # The worker closes its watches and joins its threads before it ends.
         await asyncio.wait([future], timeout=_JOIN_TIMEOUT + 1.0)
+        if future.done() and not future.cancelled():
+            future.exception()  # retrieved: it is the cancellation we asked for
         raise
 
 
