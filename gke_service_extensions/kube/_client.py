@@ -37,7 +37,7 @@ from .._errors import (
     UnknownKindError,
     WaitTimeoutError,
 )
-from .._gke import EVENT
+from .._gke import EVENT, resource_for_kind
 from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
@@ -1003,20 +1003,24 @@ def _path(info: ResourceInfo, namespace: str | None, name: str | None = None,
 
 
 def _model_of(kind: Any) -> Any:
-    """A model class as given, or the one a kind name denotes (kind, singular or plural,
-    any case, as kubectl takes them); anything else is returned for ``_info_of`` to refuse."""
+    """A model class as given, or the one a kind name denotes (kind, singular, plural or
+    short name, any case, as kubectl takes them); anything else is left for ``_info_of``."""
     if not isinstance(kind, str):
         return kind
     from ..models._registry import READ_MODELS
 
-    wanted = kind.strip().lower()
-    for model in (*MODELS, *READ_MODELS):
-        info = model.__resource__
-        if wanted in (info.kind.lower(), info.singular, info.plural):
-            return model
-    known = ", ".join(m.__resource__.kind for m in (*MODELS, *READ_MODELS))
-    raise UnknownKindError(f"unknown kind {kind!r}: expected one of {known} (or their plural)",
-                           api_version=None, kind=kind)
+    models = {m.__resource__: m for m in (*MODELS, *READ_MODELS)}
+    info = resource_for_kind(kind)
+    if info is None:
+        for candidate in models:  # the read-only kinds kubectl also names (service, httproute)
+            if kind.strip().lower() in (candidate.kind.lower(), candidate.singular,
+                                        candidate.plural):
+                info = candidate
+    if info is None or info not in models:
+        known = ", ".join(m.__resource__.kind for m in models.values())
+        raise UnknownKindError(f"unknown kind {kind!r}: expected one of {known} (or their "
+                               "plural or short names)", api_version=None, kind=kind)
+    return models[info]
 
 
 def _info_of(kind: Any) -> ResourceInfo:
