@@ -526,8 +526,8 @@ class GatewayController:
             elif gw is not None and self._programmed(key, gw, verdict.generation):
                 outcome = ("ok", verdict.generation)
                 if self._outcomes.get((key, gw)) != outcome:
-                    self._emit(obj, "Normal", "SYNC",
-                               _events.success_message(key.kind, key.path, gw), now)
+                    for message in _events.success_messages(key.kind, key.path, gw):
+                        self._emit(obj, "Normal", "SYNC", message, now)
             else:
                 outcome = ("pending",)
             self._outcomes[(key, gw)] = outcome
