@@ -20,6 +20,7 @@ from ...models._meta import (
 )
 
 __all__ = [
+    "CUSTOM_RESOURCE_DEFINITION",
     "ENDPOINTS",
     "ENDPOINT_SLICE",
     "EVENT",
@@ -42,6 +43,9 @@ NAMESPACE = ResourceInfo("", "v1", "Namespace", "namespaces", namespaced=False)
 EVENT = ResourceInfo("", "v1", "Event", "events")
 ENDPOINTS = ResourceInfo("", "v1", "Endpoints", "endpoints")
 ENDPOINT_SLICE = ResourceInfo("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices")
+CUSTOM_RESOURCE_DEFINITION = ResourceInfo("apiextensions.k8s.io", "v1",
+                                          "CustomResourceDefinition",
+                                          "customresourcedefinitions", namespaced=False)
 
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -72,6 +76,8 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(NAMESPACE, short_names=("ns",)),
     ServedKind(EVENT, short_names=("ev",), has_status=False),
     ServedKind(ENDPOINT_SLICE, has_status=False),
+    ServedKind(CUSTOM_RESOURCE_DEFINITION, short_names=("crd", "crds"),
+               categories=("api-extensions",)),
 )
 
 _BY_PLURAL = {(k.info.group, k.info.version, k.info.plural): k for k in SERVED}
