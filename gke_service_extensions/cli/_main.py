@@ -73,6 +73,10 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     stream = out or sys.stdout
     try:
+        if args.command in ("validate", "apply"):
+            from ..models._profiles import profile_setting
+
+            profile_setting(args.profile)  # a bad name is a usage error, found before any I/O
         if args.command == "validate":
             return _validate(args.files, args.profile, stream)
         if args.command == "demo":
