@@ -43,7 +43,8 @@ _CRD_KIND = "CustomResourceDefinition"
 
 
 def _fallback(why: str, detail: str) -> CRDProfile:
-    profile = replace(PROFILES[DEFAULT_PROFILE], source=f"the default; the cluster's CRDs could not be read: {why}")
+    profile = replace(PROFILES[DEFAULT_PROFILE],
+                      source=f"the default; the cluster's CRDs could not be read: {why}")
     _log.info("cannot read the cluster's CRDs: %s (%s); writes are checked against the %r CRD "
               "profile; %s", why, detail, profile.name, PICK_PROFILE_HINT)
     return profile
