@@ -162,7 +162,9 @@ def kind_rules_from_schema(kind: str, schema: Mapping[str, Any]) -> KindRules:
         require_supported_events=_requires_events(ext, spec, chains, chain, exts),
         allowed_events=tuple(e for e in kind_events if events is None or e in events),
         google_api_service_name=_google_api_pattern(ext),
-        observability_mode="observabilityMode" in _map(ext, "properties"),
+        # an extension schema without properties (open) lets the field through
+        observability_mode=("observabilityMode" in _map(ext, "properties")
+                            or not _map(ext, "properties")),
         backend_port_range="minimum" in port or "maximum" in port,
         cel_backend_refs_max=most if isinstance(most, int) and not isinstance(most, bool)
         else None,

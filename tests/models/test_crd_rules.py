@@ -162,3 +162,17 @@ def test_an_unserved_version_is_not_read() -> None:
     old = to_crd(GCPTrafficExtension, profile="gke-1.33")
     derived = profile_from_crds([traffic], fallback=PROFILES["gke-1.33"])
     assert derived.traffic == profile_from_crds([old]).traffic
+
+
+def test_an_open_schema_enforces_nothing_generation_dependent() -> None:
+    open_schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    rules = kind_rules_from_schema("GCPTrafficExtension", open_schema)
+    assert rules.backend_kinds == ("Service", "ServiceImport", "GCPWasmPlugin",
+                                   "ApigeeBackendService")
+    assert rules.require_supported_events is False
+    assert rules.observability_mode is True
+    assert rules.google_api_service_name.matches("anything.example.com")
+    assert rules.cel_backend_refs_max is None
+    assert rules.backend_port_range is False
+    routing = kind_rules_from_schema("GCPRoutingExtension", open_schema)
+    assert routing.allowed_events == ("RequestHeaders", "RequestBody", "RequestTrailers")
