@@ -34,10 +34,12 @@ from ._errors import (
     ServerError,
     UnauthorizedError,
     UnknownKindError,
+    UnknownProfileError,
     WaitError,
     WaitTimeoutError,
 )
 from .models import (
+    CLUSTER_PROFILE,
     DEFAULT_PROFILE,
     BackendRef,
     Event,
@@ -136,6 +138,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ALL_NAMESPACES",
+    "CLUSTER_PROFILE",
     "DEFAULT_PROFILE",
     "NO_RETRY",
     "AlreadyExistsError",
@@ -189,6 +192,7 @@ __all__ = [
     "UnauthorizedError",
     "UnknownFields",
     "UnknownKindError",
+    "UnknownProfileError",
     "Validation",
     "WaitError",
     "WaitMode",

@@ -7,6 +7,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     ├── ManifestError (also ValueError)           bad input, nothing was sent
     │   ├── ManifestParseError                    YAML/JSON that does not parse
     │   ├── UnknownKindError                      a document of a kind we do not model
+    │   ├── UnknownProfileError                   a CRD profile name that does not exist
     │   └── ManifestValidationError               a manifest breaks CRD rules; lists every problem
     ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
@@ -59,6 +60,7 @@ __all__ = [
     "ServerError",
     "UnauthorizedError",
     "UnknownKindError",
+    "UnknownProfileError",
     "WaitError",
     "WaitTimeoutError",
 ]
@@ -136,8 +138,31 @@ class UnknownKindError(ManifestError):
         self.document_index = document_index
 
 
+class UnknownProfileError(ManifestError):
+    """A CRD profile name (argument, ``GKE_SE_CRD_PROFILE`` or ``--profile``) that is not one.
+
+    ``name`` is what was given, ``known`` the valid names, ``setting`` where it came from.
+    """
+
+    def __init__(self, message: str, *, name: str, known: Sequence[str],
+                 setting: str = "profile") -> None:
+        super().__init__(message)
+        self.name = name
+        self.known: tuple[str, ...] = tuple(known)
+        self.setting = setting
+
+
+#: How a user picks another CRD profile; ends every message that names a profile.
+PICK_PROFILE_HINT = ("pick another CRD profile with profile= (--profile on the command line) or "
+                     "GKE_SE_CRD_PROFILE")
+
+
 class ManifestValidationError(ManifestError):
-    """A manifest breaks one or more rules of the CRD (or of GKE); lists every problem."""
+    """A manifest breaks one or more rules of the CRD (or of GKE); lists every problem.
+
+    ``profile`` names the CRD profile whose rules were applied and ``profile_source`` says
+    where it came from (``"from the cluster"``, ``"from GKE_SE_CRD_PROFILE"``...).
+    """
 
     def __init__(
         self,
@@ -146,17 +171,23 @@ class ManifestValidationError(ManifestError):
         obj: ObjectRef | None = None,
         profile: str | None = None,
         document_index: int | None = None,
+        profile_source: str | None = None,
     ) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.profile = profile
+        self.profile_source = profile_source or None
         self.document_index = document_index
         what = str(obj) if obj is not None else "manifest"
         where = f" (document {document_index})" if document_index is not None else ""
-        rules = f" under the {profile!r} CRD profile" if profile else ""
+        rules = ""
+        if profile:
+            origin = f" ({self.profile_source})" if self.profile_source else ""
+            rules = f" under the {profile!r} CRD profile{origin}"
         n = len(self.problems)
         head = f"{what}{where} is invalid{rules}: {n} problem{'s' if n != 1 else ''}"
         body = "".join(f"\n  - {p}" for p in self.problems)
-        super().__init__(head + body, obj=obj)
+        hint = f"\n  ({PICK_PROFILE_HINT})" if profile else ""
+        super().__init__(head + body + hint, obj=obj)
 
 
 # --------------------------------------------------------------------------- kubernetes

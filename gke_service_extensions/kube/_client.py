@@ -38,10 +38,11 @@ from .._errors import (
     WaitTimeoutError,
 )
 from .._gke import EVENT, resource_for_kind
-from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
+from ..models import MODELS, CRDProfile, ProfileChoice, UnknownFields
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
 from ._config import load_in_cluster, load_kubeconfig
+from ._crd_profile import ProfileHolder
 from ._errors_map import error_from_exception, error_from_response
 from ._objects import KubeEvent, KubeObject
 from ._redact import Redactor, secrets_of
@@ -152,14 +153,20 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> None:
         """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified), or send
         through ``transport`` (e.g. :class:`~gke_service_extensions.kube.MockTransport`).
 
-        ``profile`` names the CRD generation that writes are checked against (see
-        :data:`~gke_service_extensions.models.PROFILES`); ``validation`` switches the check off.
+        ``profile`` picks the CRD rules that writes are checked against: a profile name
+        (:data:`~gke_service_extensions.models.PROFILES`), a
+        :class:`~gke_service_extensions.models.CRDProfile`, or
+        :data:`~gke_service_extensions.CLUSTER_PROFILE`: the rules of the CRDs the cluster
+        serves, read once on the first checked write. Not given: ``$GKE_SE_CRD_PROFILE`` if
+        set, else the cluster's. If the cluster's CRDs cannot be read (403, 404),
+        :data:`~gke_service_extensions.DEFAULT_PROFILE` applies (logged at INFO). A bad name
+        raises UnknownProfileError. ``validation`` switches the check off.
         """
         if (api_client is None) == (transport is None):
             raise TypeError("ExtensionsClient needs an api_client or a transport (one of them)")
@@ -174,7 +181,7 @@ class ExtensionsClient:
         self._timeout = _check_request_timeout(request_timeout)
         self._retry = retry
         self._field_manager = field_manager
-        self._profile = get_profile(profile)
+        self._profiles = ProfileHolder(profile)
         self._validation = validation
         api = self._api
         self._redactor = Redactor((lambda: secrets_of(api.configuration)) if api is not None
@@ -193,7 +200,7 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect with a kubeconfig (default ``$KUBECONFIG`` or ``~/.kube/config``).
@@ -215,7 +222,7 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect from inside a pod with its service account (namespace: the pod's)."""
@@ -296,6 +303,11 @@ class ExtensionsClient:
         if self._api is None:
             return True
         return bool(getattr(self._api.configuration, "verify_ssl", True))
+
+    def crd_profile(self) -> CRDProfile:
+        """The CRD profile writes are checked against (its ``source`` says where it came
+        from); with the cluster's, the first call reads the cluster's CRDs."""
+        return self._profiles.get(self)
 
     def translate_error(self, exc: BaseException, *, obj: ObjectRef | None = None
                         ) -> KubernetesError:
@@ -788,14 +800,14 @@ class ExtensionsClient:
         model = type(obj)
         if self._validation is Validation.SERVER_ONLY or model not in MODELS:
             return
-        problems = validate_model_data(model, manifest, profile=self._profile,
-                                       unknown_fields=unknown)
+        profile = self._profiles.get(self)
+        problems = validate_model_data(model, manifest, profile=profile, unknown_fields=unknown)
         if problems:
             meta = _meta(manifest)
             raise ManifestValidationError(
                 problems, obj=ObjectRef(model.__resource__.kind, meta.get("name"),
                                         meta.get("namespace") or self._namespace),
-                profile=self._profile.name)
+                profile=profile.name, profile_source=profile.source)
 
     def _ns(self, info: ResourceInfo, explicit: str | None,
             manifest: Mapping[str, Any] | None = None) -> str | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from .._errors import Problem
 from ._meta import ResourceInfo
+
+if TYPE_CHECKING:
+    from ._profiles import ProfileChoice
 
 __all__ = ["KubeModel", "UnknownFields", "WireModel"]
 
@@ -69,7 +72,7 @@ class KubeModel(WireModel):
         data: Mapping[str, Any],
         *,
         unknown_fields: UnknownFields = UnknownFields.REJECT,
-        profile: str | None = None,
+        profile: ProfileChoice = None,
     ) -> Self:
         """Validate a manifest (wire-form mapping) and build the typed object.
 
@@ -84,7 +87,7 @@ class KubeModel(WireModel):
         """The manifest (wire form), exactly as given: nothing defaulted is added."""
         return self.to_wire()
 
-    def problems(self, *, profile: str | None = None) -> list[Problem]:
+    def problems(self, *, profile: ProfileChoice = None) -> list[Problem]:
         """Every CRD rule this object breaks under ``profile`` (empty when valid).
 
         Objects built in Python are type-checked by pydantic only; this applies the CRD
@@ -94,7 +97,7 @@ class KubeModel(WireModel):
 
         return validate_model_data(type(self), self.to_manifest(), profile=profile)
 
-    def validated(self, *, profile: str | None = None) -> Self:
+    def validated(self, *, profile: ProfileChoice = None) -> Self:
         """Return ``self`` if it satisfies every CRD rule, else raise
         :class:`~gke_service_extensions.ManifestValidationError` listing every problem."""
         from ._validation import ensure_valid

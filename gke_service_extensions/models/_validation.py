@@ -20,7 +20,7 @@ import pydantic
 from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._base import KubeModel, UnknownFields, WireModel
 from ._common import ObjectMeta, PolicyStatus
-from ._profiles import CRDProfile, KindRules, get_profile
+from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
 __all__ = ["Context", "build", "ensure_valid", "validate_manifest", "validate_model_data"]
@@ -302,7 +302,7 @@ def validate_model_data(
     model: type[KubeModel],
     data: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
     """Every problem of ``data`` as a manifest of ``model`` (empty when valid)."""
@@ -332,7 +332,7 @@ def validate_model_data(
 def validate_manifest(
     manifest: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
     """Every problem of a manifest of one of the modelled kinds (empty when valid).
@@ -362,7 +362,7 @@ def ensure_valid(
     model: type[KubeModel],
     data: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     document_index: int | None = None,
 ) -> None:
     """Raise ManifestValidationError listing every problem of ``data`` as a ``model``."""
@@ -370,7 +370,8 @@ def ensure_valid(
     problems = validate_model_data(model, data, profile=prof)
     if problems:
         raise ManifestValidationError(problems, obj=_object_ref(model, data),
-                                      profile=prof.name, document_index=document_index)
+                                      profile=prof.name, document_index=document_index,
+                                      profile_source=prof.source)
 
 
 def build(
@@ -378,7 +379,7 @@ def build(
     data: Mapping[str, Any],
     *,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     document_index: int | None = None,
 ) -> M:
     """Validate (unless the object is trusted) and build the typed object."""

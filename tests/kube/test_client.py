@@ -568,18 +568,20 @@ def test_invalid_object_is_refused_before_sending(client: ExtensionsClient,
         with pytest.raises(ManifestValidationError) as info:
             write(_bad_timeout())
         assert info.value.profile == "newest"
+        assert info.value.profile_source == "from the cluster"
         assert [p.path for p in info.value.problems] == [
             "spec.extensionChains[0].extensions[0].timeout"]
-    assert sim.faults.counts() == {}
+    # the cluster's CRDs were read once (for both writes); the object was never sent
+    assert sim.faults.counts() == {("get", "customresourcedefinitions"): 2}
 
 
-def test_client_checks_writes_against_its_crd_profile() -> None:
+def test_client_checks_writes_against_the_profile_it_is_given() -> None:
     m = traffic()
     del m["spec"]["extensionChains"][0]["extensions"][0]["supportedEvents"]
     obj = GCPTrafficExtension.from_manifest(m, profile="gke-1.33")
     with GKESimulator(controller=False, gcp=False, crd_profile="gke-1.33") as sim:
-        with ExtensionsClient(sim.api_client()) as newest, \
-                pytest.raises(ManifestValidationError, match="'newest' CRD profile"):
+        with ExtensionsClient(sim.api_client(), profile="newest") as newest, \
+                pytest.raises(ManifestValidationError, match="'newest' CRD profile:"):
             newest.create(obj)
         with ExtensionsClient(sim.api_client(), profile="gke-1.33") as old:
             assert old.create(obj).metadata.generation == 1

@@ -102,7 +102,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[[Handler], tuple[ExtensionsClient
             "users": [{"name": "u", "user": {"token": "t0ken-abcdef"}}],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         }))
-        client = ExtensionsClient.from_kubeconfig(str(path),
+        # a fixed CRD profile: these tests script every request (no CRD reads)
+        client = ExtensionsClient.from_kubeconfig(str(path), profile="newest",
                                                   retry=RetryPolicy(sleep=lambda s: None))
         servers.append(server)
         clients.append(client)
