@@ -145,10 +145,14 @@ def to_gcp_error(exc: BaseException, *, resource: str, action: str,
                 resource=resource, status="UNAVAILABLE", server_message=str(exc),
                 attempts=attempts)
         return GCPAuthenticationError(
-            f"{resource}: {action} has no usable Google Cloud credentials: {exc}. Run "
-            f"'gcloud auth application-default login' or pass credentials=",
+            f"{resource}: {action} has no usable Google Cloud credentials "
+            f"({str(exc).rstrip('.')}); run 'gcloud auth application-default login' or "
+            f"pass credentials=",
             resource=resource, status="UNAUTHENTICATED", server_message=str(exc),
             attempts=attempts)
+    if type(exc).__name__ == "ParseError" and module.startswith("google.protobuf"):
+        return GCPError(f"{resource}: the answer to {action} could not be read: {exc}",
+                        resource=resource, attempts=attempts)
     if not _is_api_call_error(exc):
         return None
     http, status = _status_of(exc)

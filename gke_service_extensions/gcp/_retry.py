@@ -95,7 +95,7 @@ class GCPRetry:
 
         retrying = tenacity.Retrying(
             stop=stop,
-            wait=wait_exponential_jitter(initial=self.initial, max=self.maximum,
+            wait=wait_exponential_jitter(multiplier=self.initial, max=self.maximum,
                                          jitter=self.initial),
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,
