@@ -5,69 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from gcp_samples import IMAGE_V1, IMAGE_V2, gcp_objects
 
 from gke_service_extensions import (
-    BackendRef,
     Event,
-    Extension,
-    ExtensionChain,
-    ExtensionSpec,
     Gateway,
     GCPAuthenticationError,
     GCPError,
     GCPNotFoundError,
     GCPPermissionDeniedError,
     GCPQuotaError,
-    GCPRoutingExtension,
     GCPTimeoutError,
-    GCPTrafficExtension,
     GCPUnavailableError,
-    GCPWasmPlugin,
-    LogConfig,
-    MatchCondition,
-    ObjectMeta,
-    TargetRef,
-    WasmPluginSpec,
-    WasmPluginVersion,
 )
 from gke_service_extensions.gcp import GCPClient, GCPRetry
 from gke_service_extensions.kube import ExtensionsClient
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._controller import ControllerSettings
-
-IMAGE_V1 = "us-docker.pkg.dev/sim-project/wasm/plugins/local-reply:v1"
-IMAGE_V2 = "us-docker.pkg.dev/sim-project/wasm/plugins/local-reply:v2"
-
-
-def _objects() -> list[GCPWasmPlugin | GCPTrafficExtension | GCPRoutingExtension]:
-    plugin = GCPWasmPlugin(
-        metadata=ObjectMeta(name="plugin", namespace="default"),
-        spec=WasmPluginSpec(
-            versions=[WasmPluginVersion(name="v1", image=IMAGE_V1, weight=0),
-                      WasmPluginVersion(name="v2", image=IMAGE_V2, weight=1_000_000)],
-            log_config=LogConfig(enabled=True, sample_rate=250_000),
-        ),
-    )
-    traffic = GCPTrafficExtension(
-        metadata=ObjectMeta(name="traffic", namespace="default"),
-        spec=ExtensionSpec(
-            target_refs=[TargetRef.gateway("external")],
-            extension_chains=[ExtensionChain(
-                name="chain1", match_condition=MatchCondition.cel('request.path == "/"'),
-                extensions=[Extension(
-                    name="ext1", supported_events=[Event.REQUEST_HEADERS],
-                    backend_ref=BackendRef.wasm_plugin("plugin"))])]),
-    )
-    routing = GCPRoutingExtension(
-        metadata=ObjectMeta(name="routing", namespace="default"),
-        spec=ExtensionSpec(
-            target_refs=[TargetRef.gateway("internal")],
-            extension_chains=[ExtensionChain(
-                name="chain1", match_condition=MatchCondition.cel('request.host == "a"'),
-                extensions=[Extension(name="ext1", authority="a.example", timeout="250ms",
-                                      backend_ref=BackendRef.service("callout", 443))])]),
-    )
-    return [plugin.validated(), traffic.validated(), routing.validated()]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +33,7 @@ def sim() -> Iterator[GKESimulator]:
         s.add_image(IMAGE_V1)
         s.add_image(IMAGE_V2)
         with ExtensionsClient(s.api_client()) as kube:
-            applied = [kube.apply(o) for o in _objects()]
+            applied = [kube.apply(o) for o in gcp_objects()]
             kube.wait_all_programmed(applied, timeout=30)
         yield s
 
