@@ -11,6 +11,7 @@ import time
 from typing import Any, TextIO
 
 from .._errors import ProgrammingFailed
+from .._gke import GLOBAL_EXTERNAL_MANAGED, KIND_BINDINGS, REGIONAL_INTERNAL_MANAGED
 
 __all__ = ["run_demo"]
 
@@ -119,8 +120,8 @@ def run_demo(*, delay: float = 2.0, timeout: float = 60.0, out: TextIO) -> int:
     with GKESimulator(controller_settings=settings) as sim:
         print(f"  kubeconfig: {sim.kubeconfig_path}  (try: kubectl --kubeconfig "
               f"{sim.kubeconfig_path} get gcptrafficextensions)", file=out)
-        sim.add_gateway("external-http", "gke-l7-global-external-managed")
-        sim.add_gateway("internal-http", "gke-l7-rilb")
+        sim.add_gateway("external-http", GLOBAL_EXTERNAL_MANAGED)
+        sim.add_gateway("internal-http", REGIONAL_INTERNAL_MANAGED)
         sim.add_service("extension-service", port=443, app_protocol="HTTP2")
         sim.add_image(WASM_IMAGE)
 
@@ -153,7 +154,7 @@ def run_demo(*, delay: float = 2.0, timeout: float = 60.0, out: TextIO) -> int:
             for gw in gateways:
                 name = gw.metadata.name
                 print(f"  Gateway default/{name} address {gw.address}", file=out)
-                for key in ("lb-traffic-extensions", "lb-route-extensions", "wasm-plugins"):
+                for key in (b.annotation.short_name for b in KIND_BINDINGS.values()):
                     for path in gw.gke_annotation(key):
                         print(f"    {key}: {path}", file=out)
 
