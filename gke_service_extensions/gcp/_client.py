@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._errors import GCPError, GCPNotFoundError, ResourceNameError
-from ._facts import (
+from .._gke import (
     GatewayAnnotation,
     GCPCollection,
     GCPResourceName,

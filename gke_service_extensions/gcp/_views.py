@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
-from ..models import BodySendMode, Event
-from ._facts import (
+from .._gke import (
     GCPCollection,
     GCPResourceName,
     body_mode_from_api,
@@ -26,6 +25,7 @@ from ._facts import (
     parse_resource_name,
     sample_rate_from_api,
 )
+from ..models import BodySendMode, Event
 
 __all__ = [
     "GCPExtension",
