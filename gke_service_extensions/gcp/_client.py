@@ -564,14 +564,10 @@ _VIEW_TYPES: dict[str, type[LbTrafficExtension | LbRouteExtension | WasmPlugin]]
 
 def _pick(views: list[Any], namespace: str, name: str) -> Any | None:
     """The resource GKE made for ``namespace/name`` among ``views``, or None: the one whose
-    generated id names it, else the one labelled with it, else the only one."""
+    generated id names it, else the only one."""
     by_id = [v for v in views if id_names(v.resource_name.resource_id, namespace, name)]
     if len(by_id) == 1:
         return by_id[0]
-    by_label = [v for v in views if v.labels.get("gke-namespace") == namespace
-                and v.labels.get("gke-name") == name[:63]]
-    if len(by_label) == 1:
-        return by_label[0]
     return views[0] if len(views) == 1 else None
 
 

@@ -271,3 +271,21 @@ def test_drift_names_a_spec_change_the_controller_has_not_programmed_yet() -> No
             kube.wait_all_programmed([plugin, routing], timeout=30)
             assert gcp.drift(routing, kube=kube) == []
             assert gcp.drift(plugin) == []
+
+
+def test_drift_picks_the_resource_whose_generated_id_names_the_object(
+    sim: GKESimulator, gcp: GCPClient, kube: ExtensionsClient
+) -> None:
+    other = "gkegw1-588n-default-other-0123456789ab"
+    sim.gcp_state.put_lb_traffic_extension("global", other, {
+        "loadBalancingScheme": "EXTERNAL_MANAGED", "extensionChains": []})
+    try:
+        gateway = kube.get(Gateway, "external").to_manifest()
+        key = "networking.gke.io/lb-traffic-extensions"
+        mine = gateway["metadata"]["annotations"][key]
+        gateway["metadata"]["annotations"][key] = (
+            f"/projects/{sim.project_number}/locations/global/lbTrafficExtensions/{other}, "
+            f"{mine}")
+        assert gcp.drift(gcp_objects()[1], gateway) == []
+    finally:
+        sim.gcp_state.delete_lb_traffic_extension("global", other)
