@@ -8,6 +8,7 @@ error comes out as a :class:`~gke_service_extensions.GCPError`.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import threading
@@ -526,7 +527,7 @@ def _client_options(client_options: Any, api_endpoint: str | None) -> Any:
     elif isinstance(client_options, Mapping):
         options = lib.from_dict(dict(client_options))
     else:
-        options = client_options
+        options = copy.copy(client_options)  # never change the caller's object
     if api_endpoint is not None:
         options.api_endpoint = api_endpoint
     return options
