@@ -18,6 +18,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── ServerError                           5xx (after retries) and 429 (after retries)
     │   ├── ApiTimeoutError (also TimeoutError)   a call did not finish in time
     │   └── ApiConnectionError                    the API server could not be reached
+    │       └── KubeConfigError                   no usable kubeconfig / in-cluster settings
     ├── WaitError                                 a wait ended without the wanted state
     │   ├── ProgrammingFailed                     the controller reported a terminal failure
     │   ├── ObjectDeletedError                    the object went away while waiting
@@ -45,6 +46,7 @@ __all__ = [
     "GCPError",
     "GKEServiceExtensionsError",
     "InvalidError",
+    "KubeConfigError",
     "KubernetesError",
     "ManifestError",
     "ManifestParseError",
@@ -231,6 +233,12 @@ class ApiTimeoutError(KubernetesError, TimeoutError):
 
 class ApiConnectionError(KubernetesError):
     """The API server could not be reached (refused, reset, DNS, TLS)."""
+
+
+class KubeConfigError(ApiConnectionError):
+    """No usable connection settings: missing or malformed kubeconfig, unknown context,
+    not running in a cluster. Subclass of ApiConnectionError: the API server cannot be
+    reached with what was given."""
 
 
 # --------------------------------------------------------------------------- waiting

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from .._errors import ApiConnectionError
+from .._errors import KubeConfigError
 from ._redact import Redactor
 
 __all__ = [
@@ -32,12 +32,6 @@ SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 # Scrub credential-shaped text from loader messages (exec-plugin stderr may be in them).
 _SCRUB = Redactor()
-
-
-class KubeConfigError(ApiConnectionError):
-    """No usable connection settings: missing or malformed kubeconfig, unknown context,
-    not running in a cluster. Subclass of ApiConnectionError: the API server cannot be
-    reached with what was given."""
 
 
 @dataclass(frozen=True, slots=True)
