@@ -66,15 +66,19 @@ def test_examples_import_no_private_module(page: Path) -> None:
     assert bad == []
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_every_name_the_examples_import_exists(page: Path) -> None:
-    for module, names in _imports(page.read_text()):
-        if not _ours(module):
-            continue
-        imported = importlib.import_module(module)
-        for name in names:
-            assert hasattr(imported, name), f"{page.name}: from {module} import {name}"
-            assert name in getattr(imported, "__all__", ()), f"{page.name}: {module}.{name}"
+def test_every_name_the_examples_import_is_public() -> None:
+    checked, missing = 0, []
+    for page in PAGES:
+        for module, names in _imports(page.read_text()):
+            if not _ours(module):
+                continue
+            imported = importlib.import_module(module)
+            public = set(getattr(imported, "__all__", ()))
+            missing += [f"{page.name}: from {module} import {n}" for n in names
+                        if n not in public or not hasattr(imported, n)]
+            checked += len(names)
+    assert checked >= 20
+    assert missing == []
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

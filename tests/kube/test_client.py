@@ -264,9 +264,10 @@ def test_replace_with_new_spec_bumps_generation(client: ExtensionsClient) -> Non
 
 def test_kubeconfig_env_var_is_read_when_connecting(sim: GKESimulator,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import kubernetes.config  # freezes the library's own default at import time
+    from kubernetes.config import kube_config
 
-    assert kubernetes.config
+    # The library froze $KUBECONFIG at its import; make that frozen default a missing file.
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", "/nonexistent/kubeconfig")
     monkeypatch.setenv("KUBECONFIG", str(sim.kubeconfig_path))
     with ExtensionsClient.from_kubeconfig() as c:
         assert c.host == sim.kube_url
