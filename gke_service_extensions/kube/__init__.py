@@ -23,6 +23,7 @@ from ._client import (
     RequestTimeout,
     Validation,
 )
+from ._config import InsecureCredentialsWarning
 from ._objects import KubeEvent, KubeObject
 from ._redact import RedactingFilter, Redactor
 from ._retry import (
@@ -59,6 +60,7 @@ __all__ = [
     "ExtensionsClient",
     "Freshness",
     "GatewayRef",
+    "InsecureCredentialsWarning",
     "KubeConfigError",
     "KubeEvent",
     "KubeObject",
