@@ -35,6 +35,7 @@ from gke_service_extensions.kube import (
     Validation,
 )
 from gke_service_extensions.models import (
+    TRAFFIC_EXTENSION,
     Gateway,
     GCPRoutingExtension,
     GCPTrafficExtension,
@@ -43,7 +44,6 @@ from gke_service_extensions.models import (
     Service,
     UnknownFields,
 )
-from gke_service_extensions.models import TRAFFIC_EXTENSION
 from gke_service_extensions.models._meta import ResourceInfo
 from gke_service_extensions.testing import GKESimulator
 
