@@ -4,7 +4,8 @@ validated field assignment."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -14,6 +15,9 @@ from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._meta import ResourceInfo
 
 __all__ = ["KubeModel", "UnknownFields", "WireModel"]
+
+
+_SCALARS = (str, int, float)
 
 
 class UnknownFields(enum.Enum):
@@ -53,7 +57,7 @@ class WireModel(BaseModel):
 
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
-        field = cls.model_fields.get(name)
+        field = cls.__pydantic_fields__.get(name)
         if field is None:
             extra = self.__pydantic_extra__
             if name.startswith("_") or (extra is not None and name in extra):
@@ -69,10 +73,12 @@ class WireModel(BaseModel):
         except ValidationError as exc:
             problems = [Problem(_path(wire, err["loc"][1:]), err["msg"]) for err in exc.errors()]
             raise ManifestValidationError(problems, obj=ObjectRef(cls.__name__)) from None
-        from ._validation import check_assignment
-
-        problems = check_assignment(cls, name, self.model_dump(
-            include={name}, by_alias=True, mode="json").get(wire))
+        new = self.__dict__.get(name)
+        if new is None or isinstance(new, _SCALARS):  # bool is an int
+            wire_value = new.value if isinstance(new, enum.Enum) else new
+        else:
+            wire_value = self.model_dump(include={name}, by_alias=True, mode="json").get(wire)
+        problems = _check_assignment()(cls, name, wire_value)
         if problems:
             self.__dict__[name] = old  # nothing changed
             if not was_set:
@@ -147,6 +153,13 @@ class KubeModel(WireModel):
         name = getattr(meta, "name", None) or "<unnamed>"
         ns = getattr(meta, "namespace", None)
         return f"{self.__resource__.kind} {ns}/{name}" if ns else f"{self.__resource__.kind} {name}"
+
+
+@functools.cache
+def _check_assignment() -> Callable[[type[WireModel], str, Any], list[Problem]]:
+    from ._validation import check_assignment  # imports this module: loaded on first use
+
+    return check_assignment
 
 
 def _unknown_attribute(model: type[WireModel], name: str) -> str:

@@ -351,15 +351,24 @@ def validate_manifest(
     return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
 
 
+@cache
+def _plans_by_attr(model: type[WireModel]) -> dict[str, _FieldPlan]:
+    return {p.attr: p for p in _plan(model)[0].values()}
+
+
+@cache
+def _default_profile() -> CRDProfile:
+    return get_profile(None)
+
+
 def check_assignment(model: type[WireModel], attr: str, value: Any) -> list[Problem]:
     """Problems of ``value`` (wire form) as the new value of ``model.attr``: the field's own
     rules shared by every CRD profile (profile-dependent and cross-field rules are left to
     ``validated()``); unknown fields inside ``value`` are kept, not reported."""
-    plans, _ = _plan(model)
-    plan = next((p for p in plans.values() if p.attr == attr), None)
+    plan = _plans_by_attr(model).get(attr)
     if plan is None:
         return []
-    ctx = Context(kind=model.__name__, profile=get_profile(None), rules=None,
+    ctx = Context(kind=model.__name__, profile=_default_profile(), rules=None,
                   unknown_fields=UnknownFields.PRESERVE)
     if value is None:
         if plan.required:
