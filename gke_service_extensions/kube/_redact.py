@@ -124,7 +124,6 @@ class RedactingFilter(logging.Filter):
 # Loggers of the kubernetes library that log under their own name (the ApiClient's debug
 # logger is called "client"); exec-plugin failures go to the root logger instead.
 _LIBRARY_LOGGERS = ("kubernetes", "client")
-_KUBERNETES_DIR = os.sep + "kubernetes" + os.sep
 
 
 class _LibraryFilter(RedactingFilter):
@@ -133,6 +132,7 @@ class _LibraryFilter(RedactingFilter):
 
     def __init__(self) -> None:
         self._configurations: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.library_dir = os.sep + "kubernetes" + os.sep  # set to the real one on install
         super().__init__(Redactor(self._secrets))
 
     def watch(self, configuration: Any) -> None:
@@ -142,7 +142,7 @@ class _LibraryFilter(RedactingFilter):
         return [s for c in list(self._configurations) for s in secrets_of(c)]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "root" and _KUBERNETES_DIR not in (record.pathname or ""):
+        if record.name == "root" and not (record.pathname or "").startswith(self.library_dir):
             return True  # the application's own root-logger record: not ours to touch
         return super().filter(record)
 
@@ -160,7 +160,10 @@ def install_library_redaction(configuration: Any = None) -> RedactingFilter:
     log records while it is alive. Patterns (``Bearer ...``, ``token: ...``, exec-plugin
     stderr) are scrubbed regardless.
     """
+    import kubernetes
+
     with _INSTALL_LOCK:
+        _LIBRARY_FILTER.library_dir = os.path.dirname(os.path.abspath(kubernetes.__file__)) + os.sep
         if configuration is not None:
             _LIBRARY_FILTER.watch(configuration)
         names = [*_LIBRARY_LOGGERS,
