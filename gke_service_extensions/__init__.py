@@ -28,6 +28,7 @@ from ._errors import (
     GKEServiceExtensionsError,
     ImageReferenceError,
     InvalidError,
+    KubeConfigError,
     KubernetesError,
     ManifestError,
     ManifestParseError,
@@ -75,58 +76,62 @@ if TYPE_CHECKING:
     from .kube import (
         ALL_NAMESPACES,
         NO_RETRY,
+        AncestorState,
+        AncestorStatus,
         DryRun,
         ExtensionsClient,
-        KubeConfigError,
+        Freshness,
+        GatewayRef,
+        InsecureCredentialsWarning,
         KubeEvent,
+        Outcome,
         PatchType,
+        ProgrammingState,
         Propagation,
         RetryPolicy,
         Validation,
-    )
-    from .kube._status import (
-        AncestorState,
-        AncestorStatus,
-        Freshness,
-        GatewayRef,
-        Outcome,
-        ProgrammingState,
         WaitMode,
+        WaitResult,
+        WatchBackoff,
     )
-    from .kube._wait import WaitResult, WatchBackoff
-    from .kube._wait import wait_with_kubeconfig as wait_until_programmed
-    from .models import to_crd
-    from .models._cel import SampleRequest, check_matcher, evaluate_matcher, first_matching_chain
+    from .kube import wait_with_kubeconfig as wait_until_programmed
+    from .models import (
+        SampleRequest,
+        check_matcher,
+        evaluate_matcher,
+        first_matching_chain,
+        to_crd,
+    )
 
 __version__ = "0.1.0.dev0"
 
-# Names loaded on first access: {name: (module, attribute)}.
+# Names loaded on first access, each from a public subpackage: {name: "module[:attribute]"}.
 _LAZY = {
     "ALL_NAMESPACES": ".kube",
     "NO_RETRY": ".kube",
     "DryRun": ".kube",
     "ExtensionsClient": ".kube",
-    "KubeConfigError": ".kube",
+    "InsecureCredentialsWarning": ".kube",
     "KubeEvent": ".kube",
     "PatchType": ".kube",
     "Propagation": ".kube",
     "RetryPolicy": ".kube",
     "Validation": ".kube",
-    "AncestorState": ".kube._status",
-    "AncestorStatus": ".kube._status",
-    "Freshness": ".kube._status",
-    "GatewayRef": ".kube._status",
-    "Outcome": ".kube._status",
-    "ProgrammingState": ".kube._status",
-    "WaitMode": ".kube._status",
-    "WaitResult": ".kube._wait",
-    "WatchBackoff": ".kube._wait",
-    "wait_until_programmed": ".kube._wait:wait_with_kubeconfig",
+    "AncestorState": ".kube",
+    "AncestorStatus": ".kube",
+    "Freshness": ".kube",
+    "GatewayRef": ".kube",
+    "Outcome": ".kube",
+    "ProgrammingState": ".kube",
+    "WaitMode": ".kube",
+    "WaitResult": ".kube",
+    "WatchBackoff": ".kube",
+    "wait_until_programmed": ".kube:wait_with_kubeconfig",
     "to_crd": ".models",
-    "SampleRequest": ".models._cel",
-    "check_matcher": ".models._cel",
-    "evaluate_matcher": ".models._cel",
-    "first_matching_chain": ".models._cel",
+    "SampleRequest": ".models",
+    "check_matcher": ".models",
+    "evaluate_matcher": ".models",
+    "first_matching_chain": ".models",
 }
 
 
@@ -179,6 +184,7 @@ __all__ = [
     "Gateway",
     "GatewayRef",
     "ImageReferenceError",
+    "InsecureCredentialsWarning",
     "InvalidError",
     "KubeConfigError",
     "KubeEvent",

@@ -21,6 +21,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── ServerError                           5xx (after retries) and 429 (after retries)
     │   ├── ApiTimeoutError (also TimeoutError)   a call did not finish in time
     │   └── ApiConnectionError                    the API server could not be reached
+    │       └── KubeConfigError                   no usable kubeconfig / in-cluster settings
     ├── WaitError                                 a wait ended without the wanted state
     │   ├── ProgrammingFailed                     the controller reported a terminal failure
     │   ├── ObjectDeletedError                    the object went away while waiting
@@ -62,6 +63,7 @@ __all__ = [
     "GKEServiceExtensionsError",
     "ImageReferenceError",
     "InvalidError",
+    "KubeConfigError",
     "KubernetesError",
     "ManifestError",
     "ManifestParseError",
@@ -299,6 +301,12 @@ class ApiTimeoutError(KubernetesError, TimeoutError):
 
 class ApiConnectionError(KubernetesError):
     """The API server could not be reached (refused, reset, DNS, TLS)."""
+
+
+class KubeConfigError(ApiConnectionError):
+    """No usable connection settings: missing or malformed kubeconfig, unknown context,
+    not running in a cluster. Subclass of ApiConnectionError: the API server cannot be
+    reached with what was given."""
 
 
 # --------------------------------------------------------------------------- waiting

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .._errors import (
     AlreadyExistsError,
+    ConflictError,
     KubernetesError,
     ManifestError,
     ManifestValidationError,
@@ -41,11 +42,11 @@ from .._gke import EVENT, resource_for_kind
 from ..models import MODELS, CRDProfile, ProfileChoice, UnknownFields
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
-from ._config import load_in_cluster, load_kubeconfig
+from ._config import check_transport, load_in_cluster, load_kubeconfig
 from ._crd_profile import ProfileHolder
 from ._errors_map import error_from_exception, error_from_response
 from ._objects import KubeEvent, KubeObject
-from ._redact import Redactor, secrets_of
+from ._redact import Redactor, install_library_redaction, secrets_of
 from ._retry import DEFAULT_RETRY, RawResponse, RetryPolicy, RunResult
 from ._status import DEFAULT_CONDITION, GKE_CONTROLLER_NAME, WaitMode
 from ._transport import ApiClientTransport, Request, Transport
@@ -172,6 +173,9 @@ class ExtensionsClient:
             raise TypeError("ExtensionsClient needs an api_client or a transport (one of them)")
         if transport is None:
             transport = ApiClientTransport(api_client)
+            # as from_kubeconfig() does for the ApiClients it builds
+            install_library_redaction(api_client.configuration)
+            check_transport(api_client.configuration, stacklevel=2)
         elif not isinstance(transport, Transport):
             raise TypeError(f"transport must implement Transport (request, stream, close, "
                             f"host), got {type(transport).__name__}")
@@ -206,7 +210,7 @@ class ExtensionsClient:
         """Connect with a kubeconfig (default ``$KUBECONFIG`` or ``~/.kube/config``).
 
         The default namespace is ``namespace``, else the context's, else ``"default"``.
-        Raises :class:`~._config.KubeConfigError` if the file or context is unusable.
+        Raises :class:`~gke_service_extensions.KubeConfigError` if the file or context is unusable.
         """
         loaded = load_kubeconfig(path, context)
         return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
@@ -522,17 +526,35 @@ class ExtensionsClient:
     ) -> T:
         """Server-side apply ``obj``: create it or update the fields this manager owns.
 
-        Server-populated metadata (resourceVersion, uid, managedFields...) and ``status``
-        are not sent. Fields owned by another manager raise ConflictError (its ``causes``
-        name them) unless ``force=True`` takes them over.
+        For your own manifest: every field in ``obj`` becomes owned by ``field_manager``, and
+        fields it applied before but ``obj`` no longer has are removed. ``status`` is not sent.
+        Fields owned by another manager raise ConflictError (its ``causes`` name them) unless
+        ``force=True`` takes them over.
+
+        An object read from the cluster (it carries ``metadata.resourceVersion`` or
+        ``managedFields``) is refused with ManifestError and nothing is sent: applying it
+        would co-own everything in it (other owners' finalizers, ownerReferences, labels,
+        annotations) and a later apply of your manifest would delete those fields. Use
+        :meth:`modify` to change an object you read, or :meth:`patch` for a targeted edit.
         """
         info, manifest = _outgoing(obj)
-        _strip_server_fields(manifest, status=True)
-        self._check(obj, manifest, UnknownFields.REJECT)
         ns = self._ns(info, None, manifest)
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
-        query = [("fieldManager", field_manager or self._field_manager)]
+        manager = field_manager or self._field_manager
+        server_state = [k for k in ("resourceVersion", "managedFields") if _meta(manifest).get(k)]
+        if server_state:
+            raise ManifestError(
+                f"{ref}: apply() was given an object read from the cluster (it has "
+                f"metadata.{' and metadata.'.join(server_state)}); applying it would make "
+                f"{manager!r} co-own every field in it, other owners' finalizers, "
+                "ownerReferences, labels and annotations included, and a later apply() of "
+                "your own manifest would delete them. Use modify(kind, name, fn) to change an "
+                "object you read, patch() for a targeted edit, or apply() your own manifest",
+                obj=ref)
+        _strip_server_fields(manifest, status=True)
+        self._check(obj, manifest, UnknownFields.REJECT)
+        query = [("fieldManager", manager)]
         if force:
             query.append(("force", "true"))
         if dry_run is DryRun.ALL:
@@ -541,6 +563,67 @@ class ExtensionsClient:
                                query=query, content_type=_APPLY_CONTENT_TYPE, idempotent=True)
         return self._to_model(type(obj), self._written(result.response, info, ns, ref,
                                                         manifest, dry_run), ref)
+
+    def modify(
+        self,
+        kind: type[T],
+        name: str,
+        fn: Callable[[T], T | None],
+        *,
+        namespace: str | None = None,
+        retries: int = 5,
+        dry_run: DryRun = DryRun.NONE,
+    ) -> T:
+        """Read-modify-write: read the object, let ``fn`` change it, write it back.
+
+        ``fn`` gets the object as stored (fields of newer CRDs and every other owner's
+        finalizers, ownerReferences, labels and annotations included) and changes it in place
+        (returning None) or returns it. The write is a PUT guarded by the resourceVersion
+        read, so nothing another writer changed in between is overwritten: on ConflictError
+        the object is read again and ``fn`` applied again, up to ``retries`` more times (then
+        ConflictError). ``fn`` may therefore run more than once: set values, do not blindly
+        append. If ``fn`` changes nothing, nothing is written. Returns the object as stored.
+
+        Unknown fields are kept; the CRD rules of the fields we know are checked before
+        sending (ManifestValidationError, nothing sent). ``fn`` may not rename the object or
+        replace it with another one (ManifestError).
+        """
+        info = _info_of(kind)
+        ns = self._ns(info, namespace)
+        ref = ObjectRef(info.kind, _check_name(name, info.kind), ns)
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise ManifestError(f"{ref}: retries must be an integer >= 0, got {retries!r}",
+                                obj=ref)
+        last: ConflictError | None = None
+        for attempt in range(retries + 1):
+            current = self.get(kind, name, namespace=ns)
+            before = current.to_manifest()
+            returned = fn(current)
+            changed = current if returned is None else returned
+            if not isinstance(changed, kind):
+                raise ManifestError(
+                    f"{ref}: modify()'s function must change the {kind.__name__} it is given "
+                    f"and return it or None, got {type(changed).__name__}", obj=ref)
+            after = changed.to_manifest()
+            for key in ("name", "namespace", "uid", "resourceVersion"):
+                if _meta(after).get(key) != _meta(before).get(key):
+                    raise ManifestError(
+                        f"{ref}: modify()'s function changed metadata.{key} "
+                        f"({_meta(before).get(key)!r} -> {_meta(after).get(key)!r}); change "
+                        "the object it is given, do not rename it or build a new one", obj=ref)
+            if after == before:
+                return changed
+            try:
+                return self.replace(changed, dry_run=dry_run)
+            except ConflictError as exc:
+                last = exc
+                _log.info("%s: changed since it was read (attempt %d of %d); reading again",
+                          ref, attempt + 1, retries + 1)
+        assert last is not None
+        raise ConflictError(
+            f"{ref}: modify() gave up after {retries + 1} attempts: the object kept changing "
+            f"between read and write ({last.server_message or last.message})",
+            obj=ref, status=last.status, reason=last.reason, server_message=last.server_message)
 
     @overload
     def delete(

@@ -8,8 +8,9 @@ read-side views.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import Problem
 from ._base import KubeModel, UnknownFields, WireModel
@@ -59,6 +60,28 @@ from ._profiles import (
 )
 from ._registry import MODELS, model_for
 from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
+
+if TYPE_CHECKING:
+    from ._cel import (
+        MAX_MATCHER_DEPTH,
+        MAX_MATCHER_LENGTH,
+        SampleRequest,
+        check_matcher,
+        evaluate_matcher,
+        first_matching_chain,
+    )
+
+# The CEL checker loads on first access (its module is large; cel-python loads later still).
+_LAZY_CEL = frozenset({"MAX_MATCHER_DEPTH", "MAX_MATCHER_LENGTH", "SampleRequest",
+                       "check_matcher", "evaluate_matcher", "first_matching_chain"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY_CEL:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("._cel", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def validate_manifest(
@@ -114,6 +137,8 @@ __all__ = [
     "GATEWAY",
     "GATEWAY_CLASS",
     "HTTP_ROUTE",
+    "MAX_MATCHER_DEPTH",
+    "MAX_MATCHER_LENGTH",
     "MODELS",
     "PROFILES",
     "PROFILE_ENV",
@@ -152,13 +177,17 @@ __all__ = [
     "PolicyStatus",
     "ProfileChoice",
     "ResourceInfo",
+    "SampleRequest",
     "Service",
     "TargetRef",
     "UnknownFields",
     "WasmPluginSpec",
     "WasmPluginVersion",
     "WireModel",
+    "check_matcher",
     "dump_manifests",
+    "evaluate_matcher",
+    "first_matching_chain",
     "get_profile",
     "load_manifests",
     "model_for",

@@ -23,7 +23,8 @@ from ._common import ObjectMeta, PolicyStatus
 from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
-__all__ = ["Context", "build", "ensure_valid", "validate_manifest", "validate_model_data"]
+__all__ = ["Context", "build", "check_assignment", "ensure_valid", "validate_manifest",
+           "validate_model_data"]
 
 M = TypeVar("M", bound=KubeModel)
 
@@ -348,6 +349,33 @@ def validate_manifest(
         return [Problem("kind", f"unknown apiVersion/kind {manifest.get('apiVersion')}/"
                                 f"{manifest.get('kind')}; known: {known}")]
     return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
+
+
+@cache
+def _plans_by_attr(model: type[WireModel]) -> dict[str, _FieldPlan]:
+    return {p.attr: p for p in _plan(model)[0].values()}
+
+
+@cache
+def _default_profile() -> CRDProfile:
+    return get_profile(None)
+
+
+def check_assignment(model: type[WireModel], attr: str, value: Any) -> list[Problem]:
+    """Problems of ``value`` (wire form) as the new value of ``model.attr``: the field's own
+    rules shared by every CRD profile (profile-dependent and cross-field rules are left to
+    ``validated()``); unknown fields inside ``value`` are kept, not reported."""
+    plan = _plans_by_attr(model).get(attr)
+    if plan is None:
+        return []
+    ctx = Context(kind=model.__name__, profile=_default_profile(), rules=None,
+                  unknown_fields=UnknownFields.PRESERVE)
+    if value is None:
+        if plan.required:
+            ctx.add(plan.wire, "is required, got null")
+        return ctx.problems
+    _check_value(plan.shape, value, plan.wire, ctx)
+    return ctx.problems
 
 
 def _object_ref(model: type[KubeModel], data: Mapping[str, Any]) -> ObjectRef:
