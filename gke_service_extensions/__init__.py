@@ -36,6 +36,7 @@ from ._errors import (
     ObjectDeletedError,
     ObjectRef,
     PluginNotReferencedError,
+    PreflightFailed,
     Problem,
     ProgrammingFailed,
     ResourceNameError,
@@ -70,6 +71,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from .diagnosis import Diagnosis, Finding, Severity, diagnose, preflight
     from .kube import (
         ALL_NAMESPACES,
         NO_RETRY,
@@ -100,6 +102,11 @@ __version__ = "0.1.0.dev0"
 
 # Names loaded on first access: {name: (module, attribute)}.
 _LAZY = {
+    "Diagnosis": ".diagnosis",
+    "Finding": ".diagnosis",
+    "Severity": ".diagnosis",
+    "diagnose": ".diagnosis",
+    "preflight": ".diagnosis",
     "ALL_NAMESPACES": ".kube",
     "NO_RETRY": ".kube",
     "DryRun": ".kube",
@@ -145,6 +152,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "ALL_NAMESPACES",
     "DEFAULT_PROFILE",
+    "Diagnosis",
     "NO_RETRY",
     "AlreadyExistsError",
     "AncestorState",
@@ -160,6 +168,7 @@ __all__ = [
     "ExtensionSpec",
     "ExtensionsClient",
     "FieldCause",
+    "Finding",
     "ForbiddenError",
     "Freshness",
     "GCPAuthenticationError",
@@ -193,6 +202,7 @@ __all__ = [
     "Outcome",
     "PatchType",
     "PluginNotReferencedError",
+    "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ProgrammingState",
@@ -200,6 +210,7 @@ __all__ = [
     "ResourceNameError",
     "RetryPolicy",
     "SampleRequest",
+    "Severity",
     "ServerError",
     "TargetRef",
     "UnauthorizedError",
@@ -215,10 +226,12 @@ __all__ = [
     "WatchBackoff",
     "__version__",
     "check_matcher",
+    "diagnose",
     "dump_manifests",
     "evaluate_matcher",
     "first_matching_chain",
     "load_manifests",
+    "preflight",
     "to_crd",
     "validate_manifest",
     "wait_until_programmed",

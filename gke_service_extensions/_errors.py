@@ -9,6 +9,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── UnknownKindError                      a document of a kind we do not model
     │   ├── ManifestValidationError               a manifest breaks CRD rules; lists every problem
     │   ├── ImageReferenceError                   an image reference that does not parse
+    │   ├── PreflightFailed                       apply(preflight=True) refused: see .diagnosis
     │   └── ResourceNameError                     a Google Cloud resource name that does not parse
     ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
@@ -69,6 +70,7 @@ __all__ = [
     "ObjectDeletedError",
     "ObjectRef",
     "PluginNotReferencedError",
+    "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ResourceNameError",
@@ -173,6 +175,22 @@ class ManifestValidationError(ManifestError):
         head = f"{what}{where} is invalid{rules}: {n} problem{'s' if n != 1 else ''}"
         body = "".join(f"\n  - {p}" for p in self.problems)
         super().__init__(head + body, obj=obj)
+
+
+class PreflightFailed(ManifestError):
+    """``client.apply(obj, preflight=True)`` refused before sending anything.
+
+    The cluster around ``obj`` would make GKE refuse it (a target Gateway, backend Service
+    or its endpoints missing: the message leads with GKE's own words) or never program it
+    (a GatewayClass without support for the kind, a port without ``appProtocol: HTTP2``,
+    another extension on the Gateway...). ``diagnosis`` holds every finding with its fix.
+    A ManifestError: like a manifest that breaks CRD rules, the write was never sent.
+    """
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 diagnosis: Any = None) -> None:
+        super().__init__(message, obj=obj)
+        self.diagnosis = diagnosis
 
 
 class ImageReferenceError(ManifestError):

@@ -507,13 +507,20 @@ class ExtensionsClient:
         field_manager: str | None = None,
         force: bool = False,
         dry_run: DryRun = DryRun.NONE,
+        preflight: bool = False,
     ) -> T:
         """Server-side apply ``obj``: create it or update the fields this manager owns.
 
         Server-populated metadata (resourceVersion, uid, managedFields...) and ``status``
         are not sent. Fields owned by another manager raise ConflictError (its ``causes``
-        name them) unless ``force=True`` takes them over.
+        name them) unless ``force=True`` takes them over. ``preflight=True`` first runs
+        :func:`gke_service_extensions.preflight` and raises PreflightFailed (nothing sent)
+        if it finds an error.
         """
+        if preflight:
+            from ..diagnosis._diagnose import raise_if_refused
+
+            raise_if_refused(self, obj)
         info, manifest = _outgoing(obj)
         _strip_server_fields(manifest, status=True)
         self._check(obj, manifest, UnknownFields.REJECT)

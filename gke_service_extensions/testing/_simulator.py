@@ -64,7 +64,8 @@ class GKESimulator:
     kinds fails with 422 as on GKE, unless ``allow_unconditional_update=True``;
     ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one);
     ``crd_profile`` is the CRD generation the API server validates against (default: the
-    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster).
+    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster); ``kubernetes_version`` is the
+    ``gitVersion`` its ``/version`` answers (default ``v1.33.5-gke.simulator``).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -73,7 +74,8 @@ class GKESimulator:
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
-                 crd_profile: str | None = None) -> None:
+                 crd_profile: str | None = None, kubernetes_version: str | None = None
+                 ) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         if validator is None and crd_profile is not None:
@@ -83,6 +85,8 @@ class GKESimulator:
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
                                    allow_unconditional_update=allow_unconditional_update)
+        if kubernetes_version is not None:
+            self._kube.kubernetes_version = kubernetes_version
         self.gcp_state: Any = None
         self.gcp_server: Any = None
         self.controller: Any = None
