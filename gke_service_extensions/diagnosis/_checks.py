@@ -27,7 +27,8 @@ from .._gke._versions import format_version, parse_kubernetes_version, required_
 from ._findings import Check, Finding, Severity
 from ._snapshot import Obj, Snapshot, extensions_of
 
-__all__ = ["Explained", "Findings", "check_cel", "check_snapshot", "creation_order"]
+__all__ = ["Explained", "Findings", "check_cel", "check_snapshot", "check_status",
+           "creation_order"]
 
 _HTTP2 = "HTTP2"
 _NON_TERMINAL = frozenset({"Pending"})
@@ -57,12 +58,13 @@ class Findings:
         self.items.append(Explained(Finding(check, severity, checked, found, fix, ancestor),
                                     frozenset(explains)))
 
-    def explain(self, ancestor: str, reason: str, text: str) -> bool:
-        """Attach GKE's ``text`` to the finding explaining ``reason``; False if none does."""
+    def explain(self, ancestor: str, reason: str, text: str, *, attach: bool = True) -> bool:
+        """Attach GKE's ``text`` to the finding explaining ``reason`` (unless ``attach`` is
+        False); False if no finding explains it."""
         for i, item in enumerate(self.items):
             f = item.finding
             if reason in item.reasons and f.ancestor in (None, ancestor):
-                if f.gke is None:
+                if f.gke is None and attach:
                     self.items[i] = dataclasses.replace(
                         item, finding=dataclasses.replace(f, gke=text))
                 return True
@@ -82,8 +84,10 @@ def creation_order(obj: Mapping[str, Any]) -> tuple[str, str]:
 # --------------------------------------------------------------------------- all checks
 
 
-def check_snapshot(snap: Snapshot, out: Findings, *, preflight: bool) -> None:
-    """Every Kubernetes-side check of ``snap`` into ``out``."""
+def check_snapshot(snap: Snapshot, out: Findings, *, preflight: bool) -> list[str]:
+    """The Kubernetes-side checks of ``snap`` into ``out``, except status (see
+    :func:`check_status`, run after every check that may explain a condition); returns
+    the names of the Gateways the object should be programmed on."""
     subject = snap.given if preflight or snap.live is None else snap.live
     if not preflight:
         out.ran("the object exists in the cluster")
@@ -104,7 +108,13 @@ def check_snapshot(snap: Snapshot, out: Findings, *, preflight: bool) -> None:
             if _check_gateway(snap, gw, out, backend_kinds=kinds):
                 _check_conflict(snap, subject, gw, out)
         _check_backends(snap, subject, out, preflight=preflight)
-    if not preflight and snap.live is not None:
+    return gateways
+
+
+def check_status(snap: Snapshot, gateways: Sequence[str], out: Findings) -> None:
+    """GKE's status of the live object: False conditions no finding explains, stale or
+    missing status, Programmed without the Gateway annotation."""
+    if snap.live is not None:
         _check_status(snap, snap.live, gateways, out)
 
 
@@ -170,7 +180,8 @@ def _plugin_gateways(snap: Snapshot, out: Findings, *, preflight: bool) -> list[
     gateways: list[str] = []
     for _, ext in users:
         for name in _targets(ext):
-            if name not in gateways:
+            # a target that does not exist is the extension's problem, not the plugin's
+            if name not in gateways and (snap.namespace, name) in snap.gateways:
                 gateways.append(name)
     return gateways
 
@@ -331,12 +342,19 @@ def _check_plugin_ref(snap: Snapshot, path: str, name: str, out: Findings, *,
                 explains={"GCPWasmPluginNotFound"})
         return
     failed = None
-    programmed = False
+    programmed = explained = False
     for entry in _gke_entries(plugin):
+        ref = _dict(entry.get("ancestorRef"))
+        ancestor = f"{ref.get('namespace') or ns}/{ref.get('name')}"
         for c in _list(entry.get("conditions")):
             c = _dict(c)
-            if c.get("status") == "False" and failed is None:
-                failed = f"{c.get('type')}=False {c.get('reason')}: {c.get('message')}"
+            text = f"{c.get('type')}=False {c.get('reason')}: {c.get('message')}"
+            if c.get("status") != "False" or failed is not None:
+                pass
+            elif out.explain(ancestor, str(c.get("reason")), text, attach=False):
+                explained = True  # the plugin fails for a reason already found (its class)
+            else:
+                failed = text
             if c.get("type") == "Programmed" and c.get("status") == "True":
                 programmed = True
     if failed is not None:
@@ -346,7 +364,7 @@ def _check_plugin_ref(snap: Snapshot, path: str, name: str, out: Findings, *,
                 fix=f"fix the plugin first: gke_service_extensions.diagnose(client, "
                     f"client.get(GCPWasmPlugin, {name!r}))",
                 explains={"InvalidGCPWasmPlugin"})
-    elif not programmed and not preflight:
+    elif not programmed and not preflight and not explained:
         # before applying, a plugin no extension uses yet has no Gateway to be programmed on
         out.add(Check.PLUGIN_NOT_PROGRAMMED, Severity.WARNING,
                 checked=f"status of GCPWasmPlugin {ns}/{name} (used by {path})",
@@ -389,6 +407,7 @@ def _check_status(snap: Snapshot, live: Obj, gateways: Sequence[str], out: Findi
             continue
         stale: list[str] = []
         programmed = False
+        shown: set[tuple[str, str]] = set()
         for c in _list(entry.get("conditions")):
             c = _dict(c)
             observed = c.get("observedGeneration", top)
@@ -402,6 +421,9 @@ def _check_status(snap: Snapshot, live: Obj, gateways: Sequence[str], out: Findi
                 programmed = True
             if status != "False" or out.explain(ancestor, reason, text):
                 continue
+            if (reason, str(c.get("message"))) in shown:
+                continue  # Programmed=False repeating the Accepted=False before it
+            shown.add((reason, str(c.get("message"))))
             out.add(Check.CONDITION_FALSE,
                     Severity.WARNING if reason in _NON_TERMINAL else Severity.ERROR,
                     ancestor=ancestor,

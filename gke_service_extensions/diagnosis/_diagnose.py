@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import GCPError, ManifestError, ObjectRef, PreflightFailed
 from .._gke import KIND_BINDINGS, WASM_PLUGIN, parse_resource_name
 from ..models import MODELS
-from ._checks import Findings, check_cel, check_snapshot
+from ._checks import Findings, check_cel, check_snapshot, check_status
 from ._findings import Check, Diagnosis, Severity
 from ._snapshot import Obj, Snapshot, read_snapshot
 
@@ -55,12 +55,15 @@ def diagnose(
     samples = _samples(sample_requests)
     snap = read_snapshot(client, obj, read_live=True)
     out = Findings()
-    check_snapshot(snap, out, preflight=False)
+    gateways = check_snapshot(snap, out, preflight=False)
     subject = snap.live if snap.live is not None else snap.given
     if samples and snap.kind != WASM_PLUGIN.kind:
         check_cel(snap, subject, samples, out)
+    if gcp is not None and snap.live is not None and snap.kind == WASM_PLUGIN.kind:
+        _check_images(gcp, snap, snap.live, out)
+    check_status(snap, gateways, out)
     if gcp is not None and snap.live is not None:
-        _check_gcp(gcp, snap, snap.live, out)
+        _check_drift(gcp, snap, snap.live, out)
     return Diagnosis(str(snap.ref), tuple(out.findings), tuple(out.checks),
                      requests=snap.requests)
 
@@ -122,12 +125,6 @@ def _samples(samples: Iterable[Any] | None) -> list[Any]:
 
     return [s if isinstance(s, SampleRequest) else SampleRequest.from_mapping(s)
             for s in samples]
-
-
-def _check_gcp(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> None:
-    if snap.kind == WASM_PLUGIN.kind:
-        _check_images(gcp, snap, live, out)
-    _check_drift(gcp, snap, live, out)
 
 
 def _check_images(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> None:
