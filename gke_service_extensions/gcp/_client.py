@@ -38,7 +38,6 @@ _log = logging.getLogger("gke_service_extensions.gcp")
 V = TypeVar("V")
 
 _CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
-_WASM_PLUGIN_VIEW_FULL = 2  # google.cloud.networkservices.v1.WasmPluginView
 
 
 def _to_json(message: Any) -> dict[str, Any]:
@@ -239,8 +238,10 @@ class GCPClient:
         Raises GCPNotFoundError if it is not there.
         """
         full = self._name(name, GCPCollection.WASM_PLUGINS, location)
+        from google.cloud.network_services_v1 import WasmPluginView
+
         request = self._request("ns", "GetWasmPluginRequest", name=full,
-                                view=_WASM_PLUGIN_VIEW_FULL)
+                                view=WasmPluginView.WASM_PLUGIN_VIEW_FULL)
         found = self._call("ns", "get_wasm_plugin", request, resource=full, action="get")
         return WasmPlugin.from_json(_to_json(found))
 
