@@ -8,11 +8,11 @@ The GCP layer is imported only when a client is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import GCPError, ManifestError, ObjectRef, PreflightFailed
-from .._gke import KIND_BINDINGS, WASM_PLUGIN, parse_resource_name
+from .._gke import KIND_BINDINGS, WASM_PLUGIN, id_names, parse_resource_name
 from ..models import MODELS
 from ._checks import Findings, check_cel, check_snapshot, check_status
 from ._findings import Check, Diagnosis, Severity
@@ -155,15 +155,16 @@ def _check_images(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> N
 
 
 def _check_drift(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> None:
-    """Each Gateway's annotations against what Google Cloud holds (and, where the GCP
-    facade offers it, the resource against what the object asks for)."""
+    """Per Gateway the object is on: what its annotations name exists in Google Cloud, and
+    the resource GKE made for the object matches it field by field (``gcp`` drift)."""
+    from ..gcp._drift import drift
+
     binding = KIND_BINDINGS.get(snap.kind)
     if binding is None:
         return
     ancestors = [_dict(_dict(e).get("ancestorRef")) for e in
                  _list(_dict(live.get("status")).get("ancestors"))]
     names = dict.fromkeys(str(a.get("name")) for a in ancestors if a.get("name"))
-    drift = getattr(gcp, "drift", None)
     for name in names:
         gateway = snap.gateways.get((snap.namespace, name))
         if gateway is None:
@@ -172,8 +173,6 @@ def _check_drift(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> No
         out.ran("Google Cloud holds what the Gateway's annotations name")
         try:
             resources = gcp.resources_for_gateway(gateway)
-            differences = _drift_lines(drift(snap_model(snap, live), gateway=gateway)) \
-                if callable(drift) else []
         except GCPError as exc:
             out.add(Check.GCP_DRIFT, Severity.INFO, ancestor=ancestor,
                     checked=f"Google Cloud resources of Gateway {ancestor}",
@@ -190,32 +189,20 @@ def _check_drift(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> No
                     fix="GKE recreates what it manages on its next reconcile: touch the object "
                         "(e.g. add a label) and wait; if it stays missing, check for manual "
                         "deletions in the project's audit log")
+        own = [r for r in (*resources.extensions, *resources.wasm_plugins)
+               if r.collection == binding.collection.value
+               and id_names(r.resource_name.resource_id, snap.namespace, snap.name)]
+        out.ran("the Google Cloud resource matches the custom resource (drift)")
+        differences = [str(d) for r in own for d in drift(live, r.raw)]
         if differences:
             out.add(Check.GCP_DRIFT, Severity.WARNING, ancestor=ancestor,
-                    checked=f"{snap.ref} against the Google Cloud resource GKE made for "
+                    checked=f"{snap.ref} against the {binding.collection.value} GKE made for "
                             f"Gateway {ancestor}",
                     found="Google Cloud differs from the custom resource: "
                           + "; ".join(differences),
-                    fix="GKE reconciles its resources: touch the object and wait; a manual "
-                        "change in Google Cloud is overwritten, so make it in the manifest")
-
-
-def snap_model(snap: Snapshot, live: Obj) -> Any:
-    """The live object as its model (what the GCP facade's ``drift`` takes)."""
-    model = next(m for m in MODELS if m.__resource__.kind == snap.kind)
-    return model.from_manifest(live)
-
-
-def _drift_lines(result: Any) -> list[str]:
-    """Differences from the GCP facade's ``drift`` result, as text (empty: none)."""
-    if not result:
-        return []
-    items = getattr(result, "differences", result)
-    if isinstance(items, str):
-        return [items]
-    if isinstance(items, Sequence) or hasattr(items, "__iter__"):
-        return [str(i) for i in items]
-    return [str(result)]
+                    fix="GKE reconciles what it manages: touch the object and wait; a change "
+                        "made in Google Cloud by hand is overwritten, so make it in the "
+                        "manifest")
 
 
 def _collection_of(item: str) -> str | None:

@@ -424,3 +424,22 @@ def test_a_chain_shadowed_by_an_earlier_one_is_reported(cluster: Cluster) -> Non
     d = diagnose(cluster.client, ext, sample_requests=[{"path": "/serviceextensions"}])
     f = only(d, Check.CEL_NO_MATCH)
     assert "an earlier chain (all) takes each of them" in f.found
+
+
+def test_a_resource_changed_behind_gkes_back_is_drift_at_its_yaml_path(
+        cluster: Cluster) -> None:
+    cluster.healthy_base()
+    ext = cluster.programmed(cluster.apply(traffic_extension()))
+    gw = cluster.client.get("Gateway", "external-http")
+    (name,) = gw.gke_annotation("lb-traffic-extensions")
+    state = cluster.sim.gcp_state
+    body = state.get(name)
+    assert body is not None
+    body["extensionChains"][0]["extensions"][0]["timeout"] = "5s"
+    state.put(name, body)
+    with cluster.sim.gcp() as gcp:
+        f = only(diagnose(cluster.client, ext, gcp=gcp), Check.GCP_DRIFT)
+    assert f.severity is Severity.WARNING
+    assert f.found == ("Google Cloud differs from the custom resource: "
+                       "spec.extensionChains[0].extensions[0].timeout: cluster asks 1s, "
+                       "Google Cloud has 5s")
