@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .._errors import ForbiddenError, KubernetesError, NotFoundError, ObjectRef, ServerError
 from .._gke import (
@@ -23,9 +24,10 @@ from .._gke import (
     SERVICE,
     TRAFFIC_EXTENSION,
     WASM_PLUGIN,
+    ResourceInfo,
     backend_kind,
 )
-from ..kube import ALL_NAMESPACES, ExtensionsClient, Request
+from ..kube import ExtensionsClient, Request
 
 __all__ = ["Obj", "Snapshot", "extensions_of", "read_snapshot"]
 
@@ -108,8 +110,7 @@ def read_snapshot(client: ExtensionsClient, obj: Any, *, read_live: bool) -> Sna
         if "Service" in kinds:
             snap.services = {str(_dict(s.get("metadata")).get("name")): s
                              for s in counter.items(SERVICE.kind, namespace)}
-            snap.slices = counter.raw_list(ENDPOINT_SLICE.group, ENDPOINT_SLICE.version,
-                                           ENDPOINT_SLICE.plural, namespace)
+            snap.slices = counter.optional_items(ENDPOINT_SLICE.kind, namespace)
         if WASM_PLUGIN.kind in kinds:
             snap.plugins = {str(_dict(p.get("metadata")).get("name")): p
                             for p in counter.items(WASM_PLUGIN.kind, namespace)}
@@ -121,28 +122,37 @@ def read_snapshot(client: ExtensionsClient, obj: Any, *, read_live: bool) -> Sna
 
 
 class _Counter:
-    """The client's reads, counted, as wire-form dicts."""
+    """Reads through the client's transport, retry policy, timeouts, error mapping and
+    redaction (its one I/O path), counted, as the API server sends them (wire form: no
+    model parsing, so a malformed neighbour cannot break a diagnosis)."""
 
     def __init__(self, client: ExtensionsClient) -> None:
         self.client = client
         self.count = 0
 
     def get(self, kind: str, name: str, namespace: str) -> Obj | None:
-        self.count += 1
+        info = _info(kind)
         try:
-            return self.client.get(kind, name, namespace=namespace).to_manifest()
+            return self._get(f"{_path(info, namespace)}/{quote(name, safe='')}",
+                             ObjectRef(kind, name, namespace))
         except NotFoundError:
             return None
 
-    def items(self, kind: str, namespace: str) -> list[Obj]:
-        self.count += 1
-        return [o.to_manifest() for o in self.client.list(kind, namespace=namespace)]
+    def items(self, kind: str, namespace: str | None) -> list[Obj]:
+        """Every object of ``kind`` in ``namespace`` (None: all namespaces), as stored."""
+        info = _info(kind)
+        data = self._get(_path(info, namespace), ObjectRef(kind, None, namespace))
+        out = []
+        for item in _list(data.get("items")):
+            if isinstance(item, dict):
+                item.setdefault("apiVersion", info.api_version)
+                item.setdefault("kind", info.kind)
+                out.append(item)
+        return out
 
     def gateways(self, namespace: str) -> list[Obj]:
-        self.count += 1
         try:
-            return [g.to_manifest() for g in self.client.list(GATEWAY.kind,
-                                                              namespace=ALL_NAMESPACES)]
+            return self.items(GATEWAY.kind, None)
         except ForbiddenError:
             return self.items(GATEWAY.kind, namespace)
 
@@ -155,15 +165,12 @@ class _Counter:
         version = data.get("gitVersion")
         return version if isinstance(version, str) else None
 
-    def raw_list(self, group: str, version: str, plural: str, namespace: str
-                 ) -> list[Obj] | None:
-        """Items of a kind the client has no model for; None when it cannot be read."""
-        path = f"/apis/{group}/{version}/namespaces/{namespace}/{plural}"
+    def optional_items(self, kind: str, namespace: str) -> list[Obj] | None:
+        """Like :meth:`items`; None when the API does not serve it or refuses to."""
         try:
-            data = self._get(path, ObjectRef(plural, None, namespace))
+            return self.items(kind, namespace)
         except (NotFoundError, ForbiddenError):
             return None
-        return [i for i in _list(data.get("items")) if isinstance(i, dict)]
 
     def _get(self, path: str, ref: ObjectRef) -> dict[str, Any]:
         from ..kube._errors_map import error_from_response
@@ -186,6 +193,21 @@ class _Counter:
             raise ServerError(f"{ref}: the API server sent a body that is not JSON", obj=ref,
                               status=response.status) from None
         return data if isinstance(data, dict) else {}
+
+
+_KINDS = {i.kind: i for i in (ENDPOINT_SLICE, GATEWAY, ROUTING_EXTENSION, SERVICE,
+                              TRAFFIC_EXTENSION, WASM_PLUGIN)}
+
+
+def _info(kind: str) -> ResourceInfo:
+    return _KINDS[kind]
+
+
+def _path(info: ResourceInfo, namespace: str | None) -> str:
+    path = f"/apis/{info.group}/{info.version}" if info.group else f"/api/{info.version}"
+    if namespace is not None:
+        path += f"/namespaces/{quote(namespace, safe='')}"
+    return f"{path}/{info.plural}"
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -97,3 +97,26 @@ def test_a_plugin_diagnosis_reads_the_plugin_and_its_users_once(sim: GKESimulato
         ("GET", "/apis/networking.gke.io/v1/namespaces/default/gcpwasmplugins/gcp-wasm-plugin"),
         ("GET", "/version"),
     ]
+
+
+def test_without_cluster_wide_gateway_access_the_namespace_is_listed(
+        sim: GKESimulator) -> None:
+    sim.add_gateway("gw-0")
+    sim.add_service("svc-0")
+    sim.faults.fail(403, times=1, verb="list",
+                    path_contains="/apis/gateway.networking.k8s.io/v1/gateways")
+    client = ExtensionsClient(sim.api_client())
+    obj = client.apply(GCPTrafficExtension.from_manifest(wide(1)))
+    d = diagnose(client, obj)
+    assert [f.check.value for f in d.findings] == ["status-missing"]  # the Gateway was found
+    assert d.requests == 6
+
+
+def test_an_unreadable_version_skips_the_version_check(sim: GKESimulator) -> None:
+    sim.add_gateway("gw-0")
+    sim.add_service("svc-0")
+    sim.faults.fail(403, times=None, path_contains="/version")
+    client = ExtensionsClient(sim.api_client())
+    d = preflight(client, GCPTrafficExtension.from_manifest(wide(1)))
+    assert d.findings == ()
+    assert "cluster version" not in d.checks
