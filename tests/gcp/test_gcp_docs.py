@@ -29,13 +29,14 @@ def test_the_opening_example_reads_back_what_gke_built(
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = run(block("resources_for_gateway"), capsys)
-    assert len(out) == 4
+    assert len(out) == 5
     assert re.match(r"projects/sim-project/locations/global/lbTrafficExtensions/\S+ "
                     r"\[\[<Event.REQUEST_HEADERS: 'RequestHeaders'>\]\]$", out[0])
     assert re.match(r"v1 sha256:[0-9a-f]{64}$", out[1])
     assert out[2] == "0.5 500000"
     assert re.match(r"us-docker.pkg.dev/my-project/wasm/header-rewrite@sha256:[0-9a-f]{64}$",
                     out[3])
+    assert out[4] == "[] []"
 
 
 def test_the_image_reference_example_prints_what_it_says(
