@@ -28,7 +28,7 @@ from ._findings import Check, Finding, Severity
 from ._snapshot import Obj, Snapshot, extensions_of
 
 __all__ = ["Explained", "Findings", "check_cel", "check_snapshot", "check_status",
-           "creation_order"]
+           "creation_order", "gke_entries"]
 
 _HTTP2 = "HTTP2"
 _NON_TERMINAL = frozenset({"Pending"})
@@ -343,7 +343,7 @@ def _check_plugin_ref(snap: Snapshot, path: str, name: str, out: Findings, *,
         return
     failed = None
     programmed = explained = False
-    for entry in _gke_entries(plugin):
+    for entry in gke_entries(plugin):
         ref = _dict(entry.get("ancestorRef"))
         ancestor = f"{ref.get('namespace') or ns}/{ref.get('name')}"
         for c in _list(entry.get("conditions")):
@@ -377,7 +377,8 @@ def _check_plugin_ref(snap: Snapshot, path: str, name: str, out: Findings, *,
 # --------------------------------------------------------------------------- status
 
 
-def _gke_entries(obj: Obj) -> list[dict[str, Any]]:
+def gke_entries(obj: Obj) -> list[dict[str, Any]]:
+    """The ``status.ancestors`` entries written by GKE's controller."""
     return [_dict(e) for e in _list(_dict(obj.get("status")).get("ancestors"))
             if _dict(e).get("controllerName") == GKE_CONTROLLER_NAME]
 
@@ -387,7 +388,7 @@ def _check_status(snap: Snapshot, live: Obj, gateways: Sequence[str], out: Findi
     generation = _dict(live.get("metadata")).get("generation")
     top = _dict(live.get("status")).get("observedGeneration")
     entries: dict[str, dict[str, Any]] = {}
-    for each in _gke_entries(live):
+    for each in gke_entries(live):
         ref = _dict(each.get("ancestorRef"))
         entries.setdefault(f"{ref.get('namespace') or ns}/{ref.get('name')}", each)
     expected = [f"{ns}/{g}" for g in gateways]

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import GCPError, ManifestError, ObjectRef, PreflightFailed
-from .._gke import KIND_BINDINGS, WASM_PLUGIN, id_names, parse_resource_name
+from .._gke import KIND_BINDINGS, WASM_PLUGIN
 from ..models import MODELS
-from ._checks import Findings, check_cel, check_snapshot, check_status
+from ._checks import Findings, check_cel, check_snapshot, check_status, gke_entries
 from ._findings import Check, Diagnosis, Severity
 from ._snapshot import Obj, Snapshot, read_snapshot
 
@@ -155,61 +155,50 @@ def _check_images(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> N
 
 
 def _check_drift(gcp: GCPClient, snap: Snapshot, live: Obj, out: Findings) -> None:
-    """Per Gateway the object is on: what its annotations name exists in Google Cloud, and
-    the resource GKE made for the object matches it field by field (``gcp`` drift)."""
-    from ..gcp._drift import drift
+    """Per Gateway GKE reports the object on: the resource GKE made for it exists in Google
+    Cloud and matches it field by field (:meth:`GCPClient.drift
+    <gke_service_extensions.gcp.GCPClient.drift>`)."""
+    from ..gcp import Difference
 
     binding = KIND_BINDINGS.get(snap.kind)
     if binding is None:
         return
-    ancestors = [_dict(_dict(e).get("ancestorRef")) for e in
-                 _list(_dict(live.get("status")).get("ancestors"))]
-    names = dict.fromkeys(str(a.get("name")) for a in ancestors if a.get("name"))
+    # Only where GKE says Programmed: elsewhere it has (rightly) built nothing yet.
+    names = dict.fromkeys(
+        str(_dict(e.get("ancestorRef")).get("name")) for e in gke_entries(live)
+        if any(_dict(c).get("type") == "Programmed" and _dict(c).get("status") == "True"
+               for c in _list(e.get("conditions"))))
     for name in names:
         gateway = snap.gateways.get((snap.namespace, name))
         if gateway is None:
             continue
         ancestor = f"{snap.namespace}/{name}"
-        out.ran("Google Cloud holds what the Gateway's annotations name")
+        checked = (f"{snap.ref} against the {binding.collection.value} GKE made for it, "
+                   f"found through Gateway {ancestor}'s {binding.annotation.value}")
+        out.ran("the Google Cloud resource matches the custom resource (drift)")
         try:
-            resources = gcp.resources_for_gateway(gateway)
+            differences = gcp.drift(live, gateway)
         except GCPError as exc:
-            out.add(Check.GCP_DRIFT, Severity.INFO, ancestor=ancestor,
-                    checked=f"Google Cloud resources of Gateway {ancestor}",
+            out.add(Check.GCP_DRIFT, Severity.INFO, ancestor=ancestor, checked=checked,
                     found=f"could not read Google Cloud: {exc}",
                     fix="check the credentials and project given to GCPClient")
             continue
-        missing = [m for m in resources.missing if _collection_of(m) in (
-            binding.collection.value, "versions")]
-        if missing:
-            out.add(Check.GCP_DRIFT, Severity.ERROR, ancestor=ancestor,
-                    checked=f"the {binding.collection.value} named by Gateway {ancestor}'s "
-                            f"{binding.annotation.value} annotation, in Google Cloud",
-                    found="Google Cloud has no " + ", ".join(missing),
+        gone = [d for d in differences if d.path == "metadata.name" and d.actual is None]
+        changed = [d for d in differences if d not in gone]
+        if gone:
+            out.add(Check.GCP_DRIFT, Severity.ERROR, ancestor=ancestor, checked=checked,
+                    found=f"Google Cloud has no {binding.collection.value} for {snap.ref}, "
+                          f"although GKE reports it Programmed on Gateway {ancestor}",
                     fix="GKE recreates what it manages on its next reconcile: touch the object "
-                        "(e.g. add a label) and wait; if it stays missing, check for manual "
-                        "deletions in the project's audit log")
-        own = [r for r in (*resources.extensions, *resources.wasm_plugins)
-               if r.collection == binding.collection.value
-               and id_names(r.resource_name.resource_id, snap.namespace, snap.name)]
-        out.ran("the Google Cloud resource matches the custom resource (drift)")
-        differences = [str(d) for r in own for d in drift(live, r.raw)]
-        if differences:
-            out.add(Check.GCP_DRIFT, Severity.WARNING, ancestor=ancestor,
-                    checked=f"{snap.ref} against the {binding.collection.value} GKE made for "
-                            f"Gateway {ancestor}",
+                        "(e.g. add a label) and wait; if it stays missing, look for a manual "
+                        "deletion in the project's audit log")
+        if changed:
+            out.add(Check.GCP_DRIFT, Severity.WARNING, ancestor=ancestor, checked=checked,
                     found="Google Cloud differs from the custom resource: "
-                          + "; ".join(differences),
+                          + "; ".join(Difference.__str__(d) for d in changed),
                     fix="GKE reconciles what it manages: touch the object and wait; a change "
                         "made in Google Cloud by hand is overwritten, so make it in the "
                         "manifest")
-
-
-def _collection_of(item: str) -> str | None:
-    try:
-        return parse_resource_name(item).collection
-    except ValueError:
-        return None
 
 
 def _dict(value: Any) -> dict[str, Any]:

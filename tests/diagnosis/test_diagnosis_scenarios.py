@@ -100,7 +100,7 @@ def test_a_programmed_traffic_extension_has_no_finding(cluster: Cluster) -> None
     assert d.ok
     assert not d
     assert "CEL matchers against the sample requests" in d.checks
-    assert "Google Cloud holds what the Gateway's annotations name" in d.checks
+    assert "the Google Cloud resource matches the custom resource (drift)" in d.checks
 
 
 def test_a_programmed_routing_extension_on_a_regional_class_has_no_finding(
@@ -397,7 +397,9 @@ def test_a_resource_deleted_behind_gkes_back_is_drift(cluster: Cluster) -> None:
     assert cluster.sim.gcp_state.delete(name) is not None
     with cluster.sim.gcp() as gcp:
         f = only(diagnose(cluster.client, ext, gcp=gcp), Check.GCP_DRIFT)
-    assert f.found == f"Google Cloud has no {name}"
+    assert f.found == ("Google Cloud has no lbTrafficExtensions for GCPTrafficExtension "
+                       "default/my-traffic-extension, although GKE reports it Programmed on "
+                       "Gateway default/external-http")
     assert f.severity is Severity.ERROR
 
 
