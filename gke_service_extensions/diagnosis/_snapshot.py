@@ -87,7 +87,8 @@ def extensions_of(spec_owner: Mapping[str, Any]) -> list[tuple[str, Obj]]:
 
 
 def read_snapshot(client: ExtensionsClient, obj: Any, *, read_live: bool) -> Snapshot:
-    """Read what diagnosing ``obj`` needs (``read_live``: also the object as stored)."""
+    """Read what diagnosing ``obj`` needs (``read_live``: also a GCPWasmPlugin as stored;
+    an extension as stored comes with the list of its kind)."""
     info = type(obj).__resource__
     given = obj.to_manifest()
     meta = _dict(given.get("metadata"))
@@ -105,8 +106,9 @@ def read_snapshot(client: ExtensionsClient, obj: Any, *, read_live: bool) -> Sna
     else:
         same = counter.items(info.kind, namespace)
         snap.extensions = {info.kind: same}
+        # read anyway: preflight needs the stored creationTimestamp to order conflicts
         snap.live = next((o for o in same if _dict(o.get("metadata")).get("name") == snap.name),
-                         None) if read_live else None
+                         None)
         if "Service" in kinds:
             snap.services = {str(_dict(s.get("metadata")).get("name")): s
                              for s in counter.items(SERVICE.kind, namespace)}

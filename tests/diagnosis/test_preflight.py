@@ -125,6 +125,10 @@ def test_preflight_finds_an_extension_already_on_the_gateway(
     d = preflight(client, ext(other))
     assert [f.check for f in d.findings] == [Check.EXTENSION_CONFLICT]
     assert preflight(client, ext()).findings == ()  # re-applying the first one is fine
+    client.apply(ext(other))
+    assert preflight(client, ext()).findings == ()  # it still holds the Gateway's slot
+    assert [f.check for f in preflight(client, ext(other)).findings] == [
+        Check.EXTENSION_CONFLICT]
 
 
 def test_preflight_checks_class_support_and_cluster_version() -> None:
