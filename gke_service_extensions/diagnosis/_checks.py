@@ -198,8 +198,9 @@ def _check_gateway(snap: Snapshot, name: str, out: Findings, *,
             out.add(Check.GATEWAY_IN_OTHER_NAMESPACE, Severity.ERROR, ancestor=f"{ns}/{name}",
                     checked=f'Gateway "{name}" in namespace "{ns}"',
                     found=f'Gateway "{name}" is in namespace '
-                          f'{", ".join(repr(n) for n in elsewhere)}, not in "{ns}": an '
-                          "extension attaches only to Gateways of its own namespace",
+                          + ", ".join(f'"{n}"' for n in elsewhere)
+                          + f', not in "{ns}": an extension attaches only to Gateways of its '
+                          "own namespace",
                     fix=f'create {snap.kind} "{snap.name}" in namespace "{elsewhere[0]}" '
                         "(with its backend Service there too)",
                     explains={"NoMatchingTarget", "TargetNotFound"})
@@ -393,7 +394,9 @@ def _check_status(snap: Snapshot, live: Obj, gateways: Sequence[str], out: Findi
         entries.setdefault(f"{ref.get('namespace') or ns}/{ref.get('name')}", each)
     expected = [f"{ns}/{g}" for g in gateways]
     out.ran("GKE's status conditions for each Gateway")
-    blocked = bool(any(f.severity is Severity.ERROR for f in out.findings))
+    # GKE has not reported because of something already found: no second finding for it
+    blocked = any(f.severity is Severity.ERROR or f.check is Check.PLUGIN_NOT_PROGRAMMED
+                  for f in out.findings)
     for ancestor in dict.fromkeys([*expected, *entries]):
         entry = entries.get(ancestor)
         if entry is None:

@@ -10,6 +10,7 @@ the controller and write the status themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,7 +155,8 @@ def test_a_gateway_in_another_namespace_is_named_with_its_namespace(cluster: Clu
     cluster.sim.add_service("extension-service")
     ext = cluster.apply(traffic_extension(), fails=True)
     f = only(diagnose(cluster.client, ext), Check.GATEWAY_IN_OTHER_NAMESPACE)
-    assert "namespace 'infra', not in \"default\"" in f.found
+    assert f.found == ('Gateway "external-http" is in namespace "infra", not in "default": an '
+                       "extension attaches only to Gateways of its own namespace")
     assert 'in namespace "infra"' in f.fix
 
 
@@ -267,6 +269,16 @@ def test_a_failed_plugin_is_reported_on_its_extension(cluster: Cluster) -> None:
     assert "not found in Artifact Registry" in f.found
 
 
+def test_a_plugin_not_programmed_yet_is_a_warning_on_its_extension(bare: Cluster) -> None:
+    bare.sim.add_gateway("external-http")
+    bare.apply(wasm_plugin())  # no controller: it stays without status
+    ext = bare.apply(wasm_traffic_extension())
+    f = only(diagnose(bare.client, ext), Check.PLUGIN_NOT_PROGRAMMED)
+    assert f.severity is Severity.WARNING
+    assert f.found == ("GCPWasmPlugin default/gcp-wasm-plugin is not programmed yet; GKE "
+                       "programs this extension after it")
+
+
 def test_a_plugin_image_missing_in_artifact_registry_is_reported(cluster: Cluster) -> None:
     cluster.sim.add_gateway("external-http")
     plugin = cluster.apply(wasm_plugin())
@@ -304,6 +316,26 @@ def test_a_second_traffic_extension_on_the_gateway_is_a_conflict(cluster: Cluste
                               "attached to Gateway default/external-http")
     assert "Conflicted" in (f.gke or "")
     assert diagnose(cluster.client, first).findings == ()  # the older one keeps its slot
+
+
+def test_a_second_routing_extension_on_the_gateway_is_a_conflict(cluster: Cluster) -> None:
+    cluster.sim.add_gateway("internal-http", REGIONAL)
+    cluster.sim.add_service("extension-service")
+    cluster.programmed(cluster.apply(routing_extension()))
+    second = cluster.apply(named(routing_extension, "second"), fails=True)
+    f = only(diagnose(cluster.client, second), Check.EXTENSION_CONFLICT)
+    assert "one GCPRoutingExtension per forwarding rule" in f.found
+
+
+def test_a_traffic_and_a_routing_extension_share_a_gateway(cluster: Cluster) -> None:
+    cluster.sim.add_gateway("internal-http", REGIONAL)
+    cluster.sim.add_service("extension-service")
+    route = cluster.programmed(cluster.apply(routing_extension()))
+    traffic = traffic_extension()
+    traffic["spec"]["targetRefs"][0]["name"] = "internal-http"
+    traffic = cluster.programmed(cluster.apply(traffic))
+    assert diagnose(cluster.client, route).findings == ()
+    assert diagnose(cluster.client, traffic).findings == ()
 
 
 # --------------------------------------------------------------------------- status
@@ -445,3 +477,12 @@ def test_a_resource_changed_behind_gkes_back_is_drift_at_its_yaml_path(
     assert f.found == ("Google Cloud differs from the custom resource: "
                        "spec.extensionChains[0].extensions[0].timeout: cluster asks 1s, "
                        "Google Cloud has 5s")
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+@pytest.mark.parametrize("check", list(Check), ids=lambda c: c.value)
+def test_every_check_has_a_scenario_producing_exactly_it(check: Check) -> None:
+    source = Path(__file__).read_text()
+    assert f"Check.{check.name})" in source.replace("\n", " ")
