@@ -37,6 +37,7 @@ from ._errors import (
     ObjectDeletedError,
     ObjectRef,
     PluginNotReferencedError,
+    PreflightFailed,
     Problem,
     ProgrammingFailed,
     ResourceNameError,
@@ -73,6 +74,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from .diagnosis import Diagnosis, Finding, Severity, diagnose, preflight
     from .kube import (
         ALL_NAMESPACES,
         NO_RETRY,
@@ -107,6 +109,11 @@ __version__ = "0.1.0.dev0"
 
 # Names loaded on first access, each from a public subpackage: {name: "module[:attribute]"}.
 _LAZY = {
+    "Diagnosis": ".diagnosis",
+    "Finding": ".diagnosis",
+    "Severity": ".diagnosis",
+    "diagnose": ".diagnosis",
+    "preflight": ".diagnosis",
     "ALL_NAMESPACES": ".kube",
     "NO_RETRY": ".kube",
     "DryRun": ".kube",
@@ -161,6 +168,7 @@ __all__ = [
     "ApiTimeoutError",
     "BackendRef",
     "ConflictError",
+    "Diagnosis",
     "DryRun",
     "Event",
     "Extension",
@@ -168,6 +176,7 @@ __all__ = [
     "ExtensionSpec",
     "ExtensionsClient",
     "FieldCause",
+    "Finding",
     "ForbiddenError",
     "Freshness",
     "GCPAuthenticationError",
@@ -202,6 +211,7 @@ __all__ = [
     "Outcome",
     "PatchType",
     "PluginNotReferencedError",
+    "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ProgrammingState",
@@ -210,6 +220,7 @@ __all__ = [
     "RetryPolicy",
     "SampleRequest",
     "ServerError",
+    "Severity",
     "TargetRef",
     "UnauthorizedError",
     "UnknownFields",
@@ -225,10 +236,12 @@ __all__ = [
     "WatchBackoff",
     "__version__",
     "check_matcher",
+    "diagnose",
     "dump_manifests",
     "evaluate_matcher",
     "first_matching_chain",
     "load_manifests",
+    "preflight",
     "to_crd",
     "validate_manifest",
     "wait_until_programmed",

@@ -10,6 +10,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── UnknownProfileError                   a CRD profile name that does not exist
     │   ├── ManifestValidationError               a manifest breaks CRD rules; lists every problem
     │   ├── ImageReferenceError                   an image reference that does not parse
+    │   ├── PreflightFailed                       apply(preflight=True) refused: see .diagnosis
     │   └── ResourceNameError                     a Google Cloud resource name that does not parse
     ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
@@ -72,6 +73,7 @@ __all__ = [
     "ObjectDeletedError",
     "ObjectRef",
     "PluginNotReferencedError",
+    "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ResourceNameError",
@@ -206,6 +208,22 @@ class ManifestValidationError(ManifestError):
         body = "".join(f"\n  - {p}" for p in self.problems)
         hint = f"\n  ({PICK_PROFILE_HINT})" if profile else ""
         super().__init__(head + body + hint, obj=obj)
+
+
+class PreflightFailed(ManifestError):
+    """``client.apply(obj, preflight=True)`` refused before sending anything.
+
+    The cluster around ``obj`` would make GKE refuse it (a target Gateway, backend Service
+    or its endpoints missing: the message leads with GKE's own words) or never program it
+    (a GatewayClass without support for the kind, a port without ``appProtocol: HTTP2``,
+    another extension on the Gateway...). ``diagnosis`` holds every finding with its fix.
+    A ManifestError: like a manifest that breaks CRD rules, the write was never sent.
+    """
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 diagnosis: Any = None) -> None:
+        super().__init__(message, obj=obj)
+        self.diagnosis = diagnosis
 
 
 class ImageReferenceError(ManifestError):

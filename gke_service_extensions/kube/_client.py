@@ -523,6 +523,7 @@ class ExtensionsClient:
         field_manager: str | None = None,
         force: bool = False,
         dry_run: DryRun = DryRun.NONE,
+        preflight: bool = False,
     ) -> T:
         """Server-side apply ``obj``: create it or update the fields this manager owns.
 
@@ -536,6 +537,9 @@ class ExtensionsClient:
         would co-own everything in it (other owners' finalizers, ownerReferences, labels,
         annotations) and a later apply of your manifest would delete those fields. Use
         :meth:`modify` to change an object you read, or :meth:`patch` for a targeted edit.
+
+        ``preflight=True`` first runs :func:`gke_service_extensions.preflight` and raises
+        PreflightFailed (nothing sent) if it finds an error.
         """
         info, manifest = _outgoing(obj)
         ns = self._ns(info, None, manifest)
@@ -554,6 +558,10 @@ class ExtensionsClient:
                 obj=ref)
         _strip_server_fields(manifest, status=True)
         self._check(obj, manifest, UnknownFields.REJECT)
+        if preflight:  # after the offline checks: it reads the cluster
+            from ..diagnosis._diagnose import raise_if_refused
+
+            raise_if_refused(self, obj)
         query = [("fieldManager", manager)]
         if force:
             query.append(("force", "true"))

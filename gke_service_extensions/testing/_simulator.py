@@ -90,6 +90,8 @@ class GKESimulator:
     cluster's rules) and validates against it (default: the newest; ``"gke-1.33"`` behaves
     like a GKE 1.33 cluster; a name or a ``CRDProfile``). ``GKE_SE_CRD_PROFILE`` does not
     apply: it is a client setting. Editing a served CRD does not change what is enforced.
+    ``kubernetes_version`` is the ``gitVersion`` its ``/version`` answers (default
+    ``v1.33.5-gke.simulator``).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -98,7 +100,8 @@ class GKESimulator:
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
-                 crd_profile: str | CRDProfile | None = None) -> None:
+                 crd_profile: str | CRDProfile | None = None,
+                 kubernetes_version: str | None = None) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._crd_profile = crd_generation(crd_profile)
@@ -107,6 +110,8 @@ class GKESimulator:
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
                                    allow_unconditional_update=allow_unconditional_update)
+        if kubernetes_version is not None:
+            self._kube.kubernetes_version = kubernetes_version
         self.gcp_state: Any = None
         self.gcp_server: Any = None
         self.controller: Any = None

@@ -137,8 +137,11 @@ class KubeAPIServer:
                  host: str = "127.0.0.1", port: int = 0,
                  sleep: Callable[[float], bool] | None = None,
                  unknown_fields: UnknownFieldFinder | None = None,
-                 allow_unconditional_update: bool = True) -> None:
+                 allow_unconditional_update: bool = True,
+                 kubernetes_version: str = _discovery.KUBERNETES_VERSION) -> None:
         self.store = store
+        #: the ``gitVersion`` ``/version`` answers
+        self.kubernetes_version = kubernetes_version
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
         self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
@@ -239,7 +242,7 @@ class KubeAPIServer:
 
     def _non_resource(self, parts: list[str]) -> dict[str, Any] | None:
         if parts == ["version"]:
-            return _discovery.version_info()
+            return _discovery.version_info(self.kubernetes_version)
         if parts in (["healthz"], ["readyz"], ["livez"]):
             return {"status": "ok"}
         if parts == ["api"]:
