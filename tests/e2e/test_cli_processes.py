@@ -30,10 +30,9 @@ from external_sim import (
 RUNS = int(os.environ.get("GKE_SE_E2E_RUNS", "2"))
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 _SCRIPT = shutil.which("gke-service-extensions", path=str(Path(sys.executable).parent))
-#: The console script as installed; from a bare source tree, the same entry point via ``-c``.
-CLI = [_SCRIPT] if _SCRIPT else [
-    sys.executable, "-c", "import sys; from gke_service_extensions.cli import main; "
-    "sys.exit(main())"]
+#: The console script as installed (from a bare source tree: ``python -m ...cli``).
+MODULE = [sys.executable, "-m", "gke_service_extensions.cli"]
+CLI = [_SCRIPT] if _SCRIPT else MODULE
 
 
 def cli(*args: str) -> list[str]:
@@ -60,10 +59,12 @@ def prepared_namespaces(sim: ExternalSimulator, prefix: str, *, service: bool = 
 
 
 def test_help_and_usage_errors(tmp_path: Path) -> None:
-    help_run, usage_run, no_args = run_all(
-        [cli("--help"), cli("frobnicate"), cli()], env=os.environ, cwd=tmp_path)
-    check_clean(help_run, 0)
-    assert all(c in help_run.stdout for c in ("validate", "apply", "wait", "demo", "simulator"))
+    help_run, module_help, usage_run, no_args = run_all(
+        [cli("--help"), [*MODULE, "--help"], cli("frobnicate"), cli()], env=os.environ,
+        cwd=tmp_path)
+    for run in (help_run, module_help):
+        check_clean(run, 0)
+        assert all(c in run.stdout for c in ("validate", "apply", "wait", "demo", "simulator"))
     check_clean(usage_run, 2)
     assert "invalid choice: 'frobnicate'" in usage_run.stderr
     check_clean(no_args, 2)
