@@ -49,6 +49,12 @@ class SimulatorHung(Exception):
 # --------------------------------------------------------------------------- processes
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C acts as in a terminal. A background job (``cmd &``, nohup, some CI
+    runners) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Running:
     """A child process with its stdout read line by line in a thread (stderr to a file)."""
 
@@ -59,7 +65,8 @@ class Running:
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             self.argv, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
-            text=True, encoding="utf-8", env=dict(env) if env is not None else None, cwd=cwd)
+            text=True, encoding="utf-8", env=dict(env) if env is not None else None, cwd=cwd,
+            preexec_fn=_default_sigint)
         self.lines: list[str] = []
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._reader = threading.Thread(target=self._read, daemon=True,
