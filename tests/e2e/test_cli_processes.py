@@ -74,11 +74,10 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     bad = traffic_extension("default", "too-fast", "gw")
     bad["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "5ms"
     bad_file = write_manifest(tmp_path / "bad.yaml", bad)
-    good, invalid, missing, bad_profile = run_all([
+    good, invalid, missing = run_all([
         cli("validate", str(EXAMPLES / "wasm-plugin.yaml")),
         cli("validate", bad_file),
         cli("validate", str(tmp_path / "nope.yaml")),
-        cli("validate", "--profile", "no-such-profile", str(EXAMPLES / "wasm-plugin.yaml")),
     ], env=os.environ, cwd=tmp_path)
     check_clean(good, 0)
     assert "valid under the" in good.stdout
@@ -86,8 +85,14 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert "spec.extensionChains[0].extensions[0].timeout" in invalid.stdout
     check_clean(missing, 1)
     assert "nope.yaml" in missing.stdout
-    check_clean(bad_profile, 1)  # a clear error naming the profile, not a traceback
-    assert "no-such-profile" in bad_profile.stdout + bad_profile.stderr
+
+
+def test_validate_with_an_unknown_profile_is_a_clear_error(tmp_path: Path) -> None:
+    # Issue 7, part 4: a clear error naming the profile, not a traceback.
+    run, = run_all([cli("validate", "--profile", "no-such-profile",
+                        str(EXAMPLES / "wasm-plugin.yaml"))], env=os.environ, cwd=tmp_path)
+    check_clean(run, 1)
+    assert "no-such-profile" in run.stdout + run.stderr
 
 
 # --------------------------------------------------------------------------- apply
