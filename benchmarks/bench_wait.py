@@ -45,22 +45,13 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from gke_service_extensions import ExtensionsClient
 from gke_service_extensions.kube._status import GKE_CONTROLLER_NAME, Outcome, evaluate
-from gke_service_extensions.kube._wait import wait_all_programmed, wait_until_programmed
 from gke_service_extensions.models._meta import TRAFFIC_EXTENSION
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._kube._resources import NAMESPACE
 
 NS = "default"
-
-
-@dataclass
-class Client:
-    """The attributes of ExtensionsClient that the wait uses."""
-
-    api_client: k8s.ApiClient
-    default_namespace: str = NS
-    request_timeout: float = 10.0
 
 
 def manifest(name: str, namespace: str = NS) -> dict[str, Any]:
@@ -117,12 +108,12 @@ def stats(xs: list[float]) -> tuple[float, float]:
     return statistics.median(xs), p95
 
 
-def bench_reaction(sim: GKESimulator, client: Client, args: argparse.Namespace) -> None:
+def bench_reaction(sim: GKESimulator, client: ExtensionsClient, args: argparse.Namespace) -> None:
     api = k8s.CustomObjectsApi(client.api_client)
     i = iter(range(10**6))
 
     def by_watch(name: str) -> None:
-        wait_until_programmed(client, ("GCPTrafficExtension", name, NS), timeout=30)
+        client.wait_until_programmed(("GCPTrafficExtension", name, NS), timeout=30)
 
     def by_polling_get(name: str) -> None:
         while True:
@@ -163,14 +154,14 @@ def bench_reaction(sim: GKESimulator, client: Client, args: argparse.Namespace) 
     print(f"   target: watch median <= 50 ms -> {'MET' if base <= 0.050 else 'MISSED'}")
 
 
-def bench_requests(sim: GKESimulator, client: Client, long_wait: float) -> None:
+def bench_requests(sim: GKESimulator, client: ExtensionsClient, long_wait: float) -> None:
     print("\n2. API requests per wait (simulator request counter)")
     sim.store.create(TRAFFIC_EXTENSION, manifest("long"))
     sim.faults.reset_counts()
     timer = threading.Timer(long_wait, lambda: program(sim, "long"))
     timer.start()
     started = time.perf_counter()
-    wait_until_programmed(client, ("GCPTrafficExtension", "long", NS), timeout=60)
+    client.wait_until_programmed(("GCPTrafficExtension", "long", NS), timeout=60)
     took = time.perf_counter() - started
     timer.join()
     n = sim.faults.count()
@@ -190,7 +181,7 @@ def bench_requests(sim: GKESimulator, client: Client, long_wait: float) -> None:
         timer = threading.Timer(0.5, program_all)
         timer.start()
         started = time.perf_counter()
-        wait_all_programmed(client, [("GCPTrafficExtension", n, NS) for n in names],
+        client.wait_all_programmed([("GCPTrafficExtension", n, NS) for n in names],
                             timeout=120)
         took = time.perf_counter() - started
         timer.join()
@@ -477,7 +468,7 @@ def main() -> None:
     args = parser.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
     with GKESimulator(controller=False, gcp=False, history_window=10 * args.many) as sim:
-        client = Client(sim.api_client())
+        client = ExtensionsClient(sim.api_client(), request_timeout=10.0)
         if "1" in parts:
             bench_reaction(sim, client, args)
         if "2" in parts:
