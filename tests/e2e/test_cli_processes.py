@@ -88,10 +88,10 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
 
 
 def test_validate_with_an_unknown_profile_is_a_clear_error(tmp_path: Path) -> None:
-    # Issue 7, part 4: a clear error naming the profile, not a traceback.
+    # Issue 7, part 4: a clear error naming the profile, not a traceback; a usage error (2).
     run, = run_all([cli("validate", "--profile", "no-such-profile",
                         str(EXAMPLES / "wasm-plugin.yaml"))], env=os.environ, cwd=tmp_path)
-    check_clean(run, 1)
+    check_clean(run, 2)
     assert "no-such-profile" in run.stdout + run.stderr
 
 
