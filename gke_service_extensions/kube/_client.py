@@ -37,6 +37,7 @@ from .._errors import (
     UnknownKindError,
     WaitTimeoutError,
 )
+from .._gke import EVENT
 from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
@@ -82,7 +83,7 @@ DEFAULT_FIELD_MANAGER: Final = "gke-service-extensions"
 RequestTimeout = float | tuple[float, float]
 DEFAULT_REQUEST_TIMEOUT: Final[RequestTimeout] = (10.0, 30.0)
 
-_EVENT = ResourceInfo("", "v1", "Event", "events")
+_EVENT = EVENT
 _APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 # Set by the server; sending them on create/apply is an error or a surprise precondition.
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields",

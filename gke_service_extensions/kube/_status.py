@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ObjectRef
+from .._gke import GATEWAY_API_GROUP, GKE_CONTROLLER_NAME
 
 __all__ = [
     "DEFAULT_CONDITION",
@@ -41,9 +42,8 @@ __all__ = [
     "evaluate",
 ]
 
-GKE_CONTROLLER_NAME = "networking.gke.io/gateway"
 DEFAULT_CONDITION = "Programmed"
-_GATEWAY_GROUP = "gateway.networking.k8s.io"
+_GATEWAY_GROUP = GATEWAY_API_GROUP
 
 #: Reasons that mean "the controller has given up on this spec": the wait fails at once when a
 #: fresh condition is False with one of these (SPEC §4, Accepted and ResolvedRefs False reasons).

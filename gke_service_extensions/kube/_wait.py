@@ -47,12 +47,14 @@ from .._errors import (
     UnknownKindError,
     WaitTimeoutError,
 )
-from ..models._meta import (
+from .._gke import (
     GATEWAY,
+    KIND_BINDINGS,
     ROUTING_EXTENSION,
     TRAFFIC_EXTENSION,
     WASM_PLUGIN,
     ResourceInfo,
+    annotation_paths,
 )
 from ._retry import RetryPolicy
 from ._status import (
@@ -968,11 +970,7 @@ class BindingAnnotation:
     key: str
 
 
-_BINDINGS = {
-    TRAFFIC_EXTENSION.kind: "networking.gke.io/lb-traffic-extensions",
-    ROUTING_EXTENSION.kind: "networking.gke.io/lb-route-extensions",
-    WASM_PLUGIN.kind: "networking.gke.io/wasm-plugins",
-}
+_BINDINGS = {kind: str(b.annotation) for kind, b in KIND_BINDINGS.items()}
 
 
 def binding_annotation(kind: str) -> BindingAnnotation:
@@ -991,10 +989,7 @@ def parse_resource_annotation(value: str | None) -> tuple[str, ...]:
     Comma or comma-space separated; the leading ``/`` of ``/projects/...`` is dropped so both
     forms compare equal; bare names (older controllers) are kept as they are; empty -> ``()``.
     """
-    if not value:
-        return ()
-    paths = (p.strip() for p in value.split(","))
-    return tuple(p[1:] if p.startswith("/projects/") else p for p in paths if p)
+    return annotation_paths(value)
 
 
 def wait_for_gateway_binding(

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from .._gke import ANNOTATION_PREFIX, split_annotation
 from ._base import KubeModel, WireModel
 from ._common import ObjectMeta
 from ._meta import GATEWAY, HTTP_ROUTE, SERVICE
@@ -23,9 +24,6 @@ __all__ = [
     "ServicePort",
     "ServiceSpec",
 ]
-
-#: The ``networking.gke.io/*`` annotations through which GKE says what it programmed.
-ANNOTATION_PREFIX = "networking.gke.io/"
 
 
 class GatewaySpec(WireModel):
@@ -70,10 +68,11 @@ class Gateway(KubeModel):
     def gke_annotation(self, name: str) -> list[str]:
         """The resource paths in annotation ``networking.gke.io/<name>`` (empty if absent).
 
-        Values are comma or comma-space separated and may be empty (SPEC §5).
+        Values are comma or comma-space separated and may be empty (SPEC §5); items are
+        returned as written (``gke_service_extensions._gke.parse_annotation`` parses them).
         """
         raw = (self.metadata.annotations or {}).get(ANNOTATION_PREFIX + name, "")
-        return [part.strip() for part in raw.split(",") if part.strip()]
+        return list(split_annotation(raw))
 
 
 class HTTPRoute(KubeModel):

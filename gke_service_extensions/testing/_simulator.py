@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .._gke import GATEWAY_CLASSES, GKE_CONTROLLER_NAME, GLOBAL_EXTERNAL_MANAGED
 from ._kube._faults import Faults
 from ._kube._resources import (
     ENDPOINT_SLICE,
@@ -33,17 +34,13 @@ from ._kube._store import ObjectStore
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
+    from ..gcp import GCPClient, GCPRetry
+
 __all__ = ["GKE_GATEWAY_CLASSES", "GKESimulator"]
 
 _log = logging.getLogger(__name__)
 
-GKE_GATEWAY_CLASSES = (
-    "gke-l7-global-external-managed",
-    "gke-l7-regional-external-managed",
-    "gke-l7-rilb",
-    "gke-l7-gxlb",
-)
-_CONTROLLER_NAME = "networking.gke.io/gateway"
+GKE_GATEWAY_CLASSES = tuple(c.name for c in GATEWAY_CLASSES.values() if not c.multi_cluster)
 _TOKEN = "gke-simulator-token"  # noqa: S105 - a dummy bearer token the simulator ignores
 
 
@@ -119,7 +116,7 @@ class GKESimulator:
             for name in GKE_GATEWAY_CLASSES:
                 self.store.create(GATEWAY_CLASS, {
                     "metadata": {"name": name},
-                    "spec": {"controllerName": _CONTROLLER_NAME},
+                    "spec": {"controllerName": GKE_CONTROLLER_NAME},
                     "status": {"conditions": [{
                         "type": "Accepted", "status": "True", "reason": "Accepted",
                         "message": "", "observedGeneration": 1,
@@ -250,9 +247,26 @@ class GKESimulator:
         config.api_key = {"authorization": f"Bearer {_TOKEN}"}
         return client.ApiClient(config)
 
+    def gcp(self, *, retry: GCPRetry | None = None) -> GCPClient:
+        """A :class:`~gke_service_extensions.gcp.GCPClient` for the simulated Google Cloud
+        APIs: anonymous credentials, this simulator's project and endpoint, REST.
+
+        ``retry`` replaces the client's default :class:`~gke_service_extensions.gcp.GCPRetry`.
+        Close it (or use it as a context manager) when done.
+        """
+        from google.auth.credentials import AnonymousCredentials
+
+        from ..gcp import DEFAULT_GCP_RETRY, GCPClient
+
+        if self.gcp_endpoint is None:
+            raise RuntimeError("the GKE simulator runs without its Google Cloud part")
+        return GCPClient(project=self.project_id, api_endpoint=self.gcp_endpoint,
+                         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+                         retry=retry or DEFAULT_GCP_RETRY)
+
     # ------------------------------------------------------------------ fixtures
 
-    def add_gateway(self, name: str, gateway_class: str = "gke-l7-global-external-managed",
+    def add_gateway(self, name: str, gateway_class: str = GLOBAL_EXTERNAL_MANAGED,
                     namespace: str = "default", *, port: int = 80) -> dict[str, Any]:
         """Create a Gateway with one HTTP listener; returns the stored object."""
         return self.store.create(GATEWAY, {

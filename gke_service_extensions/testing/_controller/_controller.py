@@ -20,7 +20,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..._errors import ConflictError, NotFoundError
-from ...models._meta import (
+from ..._gke import (
+    ENDPOINT_SLICE,
+    ENDPOINTS,
+    EVENT,
     GATEWAY,
     GATEWAY_CLASS,
     HTTP_ROUTE,
@@ -28,6 +31,7 @@ from ...models._meta import (
     SERVICE,
     TRAFFIC_EXTENSION,
     WASM_PLUGIN,
+    GatewayAnnotation,
     ResourceInfo,
 )
 from . import _events, _gcp_model
@@ -49,18 +53,10 @@ __all__ = ["GatewayController"]
 
 _log = logging.getLogger(__name__)
 
-ENDPOINTS = ResourceInfo("", "v1", "Endpoints", "endpoints")
-ENDPOINT_SLICE = ResourceInfo("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices")
-EVENT = ResourceInfo("", "v1", "Event", "events")
 _WATCHED = (GATEWAY, GATEWAY_CLASS, SERVICE, ENDPOINTS, ENDPOINT_SLICE, HTTP_ROUTE,
             TRAFFIC_EXTENSION, ROUTING_EXTENSION, WASM_PLUGIN)
 _WATCHED_KINDS = frozenset(info.kind for info in _WATCHED)
 _INFO_BY_KIND = {TRAFFIC: TRAFFIC_EXTENSION, ROUTING: ROUTING_EXTENSION, WASM: WASM_PLUGIN}
-_OUR_GATEWAY_ANNOTATIONS = (
-    "addresses", "forwarding-rules", "url-maps", "target-http-proxies",
-    "target-https-proxies", "backend-services", "lb-traffic-extensions",
-    "lb-route-extensions", "wasm-plugins", "wasm-plugin-versions",
-)
 _RETRIES = 5
 _FAULT_CONDITIONS = (ACCEPTED, RESOLVED_REFS, PROGRAMMED)
 
@@ -651,19 +647,20 @@ class GatewayController:
                 if path not in plugins:
                     plugins.append(path)
                     versions.extend(f"{path}/versions/{v}" for v in prec.resource.versions or {})
+        a = GatewayAnnotation
         values = {
-            "addresses": lb.address,
-            "forwarding-rules": "/" + lb.forwarding_rule,
-            "url-maps": "/" + lb.url_map,
-            "target-http-proxies": "" if lb.https else "/" + lb.target_proxy,
-            "target-https-proxies": "/" + lb.target_proxy if lb.https else "",
-            "backend-services": _gcp_model.annotation_value("/" + b for b in backends),
-            "lb-traffic-extensions": _gcp_model.annotation_value(traffic),
-            "lb-route-extensions": _gcp_model.annotation_value(route),
-            "wasm-plugins": _gcp_model.annotation_value(plugins),
-            "wasm-plugin-versions": _gcp_model.annotation_value(versions),
+            a.ADDRESSES: lb.address,
+            a.FORWARDING_RULES: "/" + lb.forwarding_rule,
+            a.URL_MAPS: "/" + lb.url_map,
+            a.TARGET_HTTP_PROXIES: "" if lb.https else "/" + lb.target_proxy,
+            a.TARGET_HTTPS_PROXIES: "/" + lb.target_proxy if lb.https else "",
+            a.BACKEND_SERVICES: _gcp_model.annotation_value("/" + b for b in backends),
+            a.LB_TRAFFIC_EXTENSIONS: _gcp_model.annotation_value(traffic),
+            a.LB_ROUTE_EXTENSIONS: _gcp_model.annotation_value(route),
+            a.WASM_PLUGINS: _gcp_model.annotation_value(plugins),
+            a.WASM_PLUGIN_VERSIONS: _gcp_model.annotation_value(versions),
         }
-        return {_gcp_model.ANNOTATION_PREFIX + k: v for k, v in values.items()}
+        return {k.value: v for k, v in values.items()}
 
     def _write_gateways(self, world: World, verdicts: Mapping[ObjectKey, ObjectVerdict],
                         now: float) -> None:
@@ -683,7 +680,7 @@ class GatewayController:
 
     def _update_gateway(self, gw: NsName, gateway: dict[str, Any], wanted: Mapping[str, str],
                         lb: _gcp_model.GatewayResources, stamp: str) -> None:
-        last = _gcp_model.ANNOTATION_PREFIX + "last-reconcile-time"
+        last = GatewayAnnotation.LAST_RECONCILE_TIME.value
 
         def annotated(obj: dict[str, Any]) -> dict[str, Any] | None:
             annotations = dict((obj.get("metadata") or {}).get("annotations") or {})

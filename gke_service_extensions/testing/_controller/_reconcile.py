@@ -30,8 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from ..._gke import (
+    GATEWAY_API_GROUP,
+    GKE_CONTROLLER_NAME,
+    GLOBAL_EXTERNAL_MANAGED,
+    GatewayClassInfo,
+    backend_kind,
+    gateway_class_info,
+)
 from ._world import ROUTING, TRAFFIC, WASM, NsName, Obj, ObjectKey, World, creation_order
 
 __all__ = [
@@ -50,9 +58,9 @@ __all__ = [
 ACCEPTED = "Accepted"
 RESOLVED_REFS = "ResolvedRefs"
 PROGRAMMED = "Programmed"
-GLOBAL_EXTERNAL = "gke-l7-global-external-managed"
-GKE_CONTROLLER = "networking.gke.io/gateway"
-_GATEWAY_GROUP = "gateway.networking.k8s.io"
+GLOBAL_EXTERNAL = GLOBAL_EXTERNAL_MANAGED
+GKE_CONTROLLER = GKE_CONTROLLER_NAME
+_GATEWAY_GROUP = GATEWAY_API_GROUP
 
 ImageResolver = Callable[[str], str | None]
 
@@ -66,48 +74,13 @@ class Failure:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayClassProfile:
-    """What a GKE GatewayClass builds and supports."""
-
-    name: str
-    is_global: bool
-    scheme: Literal["EXTERNAL_MANAGED", "INTERNAL_MANAGED", "EXTERNAL"]
-    multi_cluster: bool = False
-    supports_extensions: bool = True
-
-    @property
-    def supports_routing(self) -> bool:
-        """Route extensions are not available on the global external class."""
-        return self.supports_extensions and not self.is_global
-
-    @property
-    def supports_wasm(self) -> bool:
-        """GCPWasmPlugin backends exist only on the global external class."""
-        return self.supports_extensions and self.is_global
-
-
-def _profiles() -> dict[str, GatewayClassProfile]:
-    base = [
-        GatewayClassProfile(GLOBAL_EXTERNAL, True, "EXTERNAL_MANAGED"),
-        GatewayClassProfile("gke-l7-regional-external-managed", False, "EXTERNAL_MANAGED"),
-        GatewayClassProfile("gke-l7-rilb", False, "INTERNAL_MANAGED"),
-        GatewayClassProfile("gke-l7-gxlb", True, "EXTERNAL", supports_extensions=False),
-    ]
-    out = {p.name: p for p in base}
-    for p in base:
-        mc = GatewayClassProfile(f"{p.name}-mc", p.is_global, p.scheme, True,
-                                 p.supports_extensions)
-        out[mc.name] = mc
-    return out
-
-
-_PROFILES = _profiles()
+#: What a GKE GatewayClass builds and supports (the table lives in ``_gke``).
+GatewayClassProfile = GatewayClassInfo
 
 
 def class_profile(name: str) -> GatewayClassProfile | None:
     """The profile of a GKE GatewayClass, or None for a class GKE does not provide."""
-    return _PROFILES.get(name)
+    return gateway_class_info(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +135,6 @@ def iter_extensions(obj: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             if isinstance(ext, dict):
                 out.append((f"spec.extensionChains[{ci}].extensions[{ei}]", ext))
     return out
-
-
-def backend_kind(ext: Mapping[str, Any]) -> str | None:
-    """The backendRef kind of an extension (default Service), None for googleAPIServiceName."""
-    ref = ext.get("backendRef")
-    if not isinstance(ref, dict):
-        return None
-    return str(ref.get("kind") or "Service")
 
 
 def referenced_plugins(key: ObjectKey, obj: Mapping[str, Any]) -> tuple[ObjectKey, ...]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GKE_CONTROLLER_NAME", "ControllerSettings"]
+from ..._gke import EVENT_SOURCE, GKE_CONTROLLER_NAME
 
-GKE_CONTROLLER_NAME = "networking.gke.io/gateway"
+__all__ = ["GKE_CONTROLLER_NAME", "ControllerSettings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class ControllerSettings:
     cluster_name: str = "sim-cluster"
     controller_name: str = GKE_CONTROLLER_NAME
     address_prefix: str = "203.0.113"
-    event_component: str = "sc-gateway-controller"
+    event_component: str = EVENT_SOURCE
 
     def __post_init__(self) -> None:
         if self.programming_delay < 0:

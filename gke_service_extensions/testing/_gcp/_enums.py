@@ -12,14 +12,16 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..._gke import GCPCollection
+
 __all__ = ["encode_enums", "enum_number", "message_descriptor", "requested_view"]
 
 # Simulator kind -> fully-qualified proto message name (networkservices v1).
-_MESSAGES = {
-    "lbTrafficExtensions": "google.cloud.networkservices.v1.LbTrafficExtension",
-    "lbRouteExtensions": "google.cloud.networkservices.v1.LbRouteExtension",
-    "wasmPlugins": "google.cloud.networkservices.v1.WasmPlugin",
-    "versions": "google.cloud.networkservices.v1.WasmPluginVersion",
+_MESSAGES: dict[str, str] = {
+    GCPCollection.LB_TRAFFIC_EXTENSIONS: "google.cloud.networkservices.v1.LbTrafficExtension",
+    GCPCollection.LB_ROUTE_EXTENSIONS: "google.cloud.networkservices.v1.LbRouteExtension",
+    GCPCollection.WASM_PLUGINS: "google.cloud.networkservices.v1.WasmPlugin",
+    GCPCollection.VERSIONS: "google.cloud.networkservices.v1.WasmPluginVersion",
 }
 
 

@@ -78,9 +78,10 @@ class GCPServer:
         if self._httpd is not None:
             return self
         # The proto descriptors are loaded on first use; load them before serving.
+        from gke_service_extensions._gke import GCPCollection
         from gke_service_extensions.testing._gcp._enums import message_descriptor
 
-        message_descriptor("wasmPlugins")
+        message_descriptor(GCPCollection.WASM_PLUGINS)
         httpd = _HTTPServer((self.host, self.port), _Handler, self)
         self.port = int(httpd.server_address[1])
         self._httpd = httpd

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..._gke import GCPCollection
+
 __all__ = [
     "LB_ROUTE_EXTENSIONS",
     "LB_TRAFFIC_EXTENSIONS",
@@ -37,10 +39,10 @@ __all__ = [
     "parse_image_uri",
 ]
 
-LB_TRAFFIC_EXTENSIONS = "lbTrafficExtensions"
-LB_ROUTE_EXTENSIONS = "lbRouteExtensions"
-WASM_PLUGINS = "wasmPlugins"
-VERSIONS = "versions"
+LB_TRAFFIC_EXTENSIONS = GCPCollection.LB_TRAFFIC_EXTENSIONS.value
+LB_ROUTE_EXTENSIONS = GCPCollection.LB_ROUTE_EXTENSIONS.value
+WASM_PLUGINS = GCPCollection.WASM_PLUGINS.value
+VERSIONS = GCPCollection.VERSIONS.value
 OPERATIONS = "operations"
 
 _OPERATION_METADATA = "type.googleapis.com/google.cloud.networkservices.v1.OperationMetadata"

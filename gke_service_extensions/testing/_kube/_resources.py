@@ -1,19 +1,23 @@
 """The kinds the simulator's Kubernetes API server serves, and how to find them.
 
-The three networking.gke.io kinds and the Gateway API / Service coordinates come from
-``models/_meta.py``; the extra core kinds only the simulator needs are defined here.
+Every coordinate (and kubectl short name) comes from ``gke_service_extensions._gke``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...models._meta import (
+from ..._gke import (
+    ENDPOINT_SLICE,
+    ENDPOINTS,
+    EVENT,
     GATEWAY,
     GATEWAY_CLASS,
     HTTP_ROUTE,
+    NAMESPACE,
     ROUTING_EXTENSION,
     SERVICE,
+    SHORT_NAMES,
     TRAFFIC_EXTENSION,
     WASM_PLUGIN,
     ResourceInfo,
@@ -38,11 +42,6 @@ __all__ = [
     "served_kind",
 ]
 
-NAMESPACE = ResourceInfo("", "v1", "Namespace", "namespaces", namespaced=False)
-EVENT = ResourceInfo("", "v1", "Event", "events")
-ENDPOINTS = ResourceInfo("", "v1", "Endpoints", "endpoints")
-ENDPOINT_SLICE = ResourceInfo("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices")
-
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -64,13 +63,13 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(TRAFFIC_EXTENSION, categories=("gke-service-extensions",)),
     ServedKind(ROUTING_EXTENSION, categories=("gke-service-extensions",)),
     ServedKind(WASM_PLUGIN, categories=("gke-service-extensions",)),
-    ServedKind(GATEWAY, short_names=("gtw",)),
-    ServedKind(GATEWAY_CLASS, short_names=("gc",)),
+    ServedKind(GATEWAY, short_names=SHORT_NAMES[GATEWAY]),
+    ServedKind(GATEWAY_CLASS, short_names=SHORT_NAMES[GATEWAY_CLASS]),
     ServedKind(HTTP_ROUTE),
-    ServedKind(SERVICE, short_names=("svc",), categories=("all",)),
-    ServedKind(ENDPOINTS, short_names=("ep",), has_status=False),
-    ServedKind(NAMESPACE, short_names=("ns",)),
-    ServedKind(EVENT, short_names=("ev",), has_status=False),
+    ServedKind(SERVICE, short_names=SHORT_NAMES[SERVICE], categories=("all",)),
+    ServedKind(ENDPOINTS, short_names=SHORT_NAMES[ENDPOINTS], has_status=False),
+    ServedKind(NAMESPACE, short_names=SHORT_NAMES[NAMESPACE]),
+    ServedKind(EVENT, short_names=SHORT_NAMES[EVENT], has_status=False),
     ServedKind(ENDPOINT_SLICE, has_status=False),
 )
 
