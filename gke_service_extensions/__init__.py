@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AlreadyExistsError,
+    AnalysisFailed,
     ApiConnectionError,
     ApiTimeoutError,
     ConflictError,
@@ -36,12 +37,18 @@ from ._errors import (
     ObjectDeletedError,
     ObjectRef,
     PluginNotReferencedError,
+    PreflightError,
     Problem,
     ProgrammingFailed,
     ResourceNameError,
+    RollbackFailed,
+    RolloutConflictError,
+    RolloutError,
     ServerError,
     UnauthorizedError,
     UnknownKindError,
+    VerificationError,
+    VersionChangeError,
     WaitError,
     WaitTimeoutError,
 )
@@ -95,6 +102,7 @@ if TYPE_CHECKING:
     from .kube._wait import wait_with_kubeconfig as wait_until_programmed
     from .models import to_crd
     from .models._cel import SampleRequest, check_matcher, evaluate_matcher, first_matching_chain
+    from .rollout import Rollout, RolloutPlan, RolloutResult, plan_rollout
 
 __version__ = "0.1.0.dev0"
 
@@ -125,6 +133,10 @@ _LAZY = {
     "check_matcher": ".models._cel",
     "evaluate_matcher": ".models._cel",
     "first_matching_chain": ".models._cel",
+    "Rollout": ".rollout",
+    "RolloutPlan": ".rollout",
+    "RolloutResult": ".rollout",
+    "plan_rollout": ".rollout",
 }
 
 
@@ -147,6 +159,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "NO_RETRY",
     "AlreadyExistsError",
+    "AnalysisFailed",
     "AncestorState",
     "AncestorStatus",
     "ApiConnectionError",
@@ -193,12 +206,19 @@ __all__ = [
     "Outcome",
     "PatchType",
     "PluginNotReferencedError",
+    "PreflightError",
     "Problem",
     "ProgrammingFailed",
     "ProgrammingState",
     "Propagation",
     "ResourceNameError",
     "RetryPolicy",
+    "RollbackFailed",
+    "Rollout",
+    "RolloutConflictError",
+    "RolloutError",
+    "RolloutPlan",
+    "RolloutResult",
     "SampleRequest",
     "ServerError",
     "TargetRef",
@@ -206,6 +226,8 @@ __all__ = [
     "UnknownFields",
     "UnknownKindError",
     "Validation",
+    "VerificationError",
+    "VersionChangeError",
     "WaitError",
     "WaitMode",
     "WaitResult",
@@ -219,6 +241,7 @@ __all__ = [
     "evaluate_matcher",
     "first_matching_chain",
     "load_manifests",
+    "plan_rollout",
     "to_crd",
     "validate_manifest",
     "wait_until_programmed",

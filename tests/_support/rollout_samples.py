@@ -22,6 +22,20 @@ from gke_service_extensions.testing import GKESimulator
 REPO = "us-docker.pkg.dev/sim-project/wasm/plugins/header-plugin"
 
 
+def pure_plugin(*versions: tuple[str, int], annotations: dict[str, str] | None = None
+                ) -> GCPWasmPlugin:
+    """A plugin as read from a cluster (resourceVersion 7) with versions ``(name, weight)``
+    running ``REPO:<name>``, logging on."""
+    meta: dict[str, object] = {"name": "p", "namespace": "default", "resourceVersion": "7"}
+    if annotations:
+        meta["annotations"] = annotations
+    return GCPWasmPlugin.from_manifest({
+        "apiVersion": "networking.gke.io/v1", "kind": "GCPWasmPlugin", "metadata": meta,
+        "spec": {"versions": [{"name": n, "image": f"{REPO}:{n}", "weight": w}
+                              for n, w in versions],
+                 "logConfig": {"enabled": True}}})
+
+
 def image(tag: str) -> str:
     return f"{REPO}:{tag}"
 
@@ -47,10 +61,10 @@ def extension(plugin: str = "plugin", name: str = "traffic", gateway: str = "gw"
 
 
 def set_up(sim: GKESimulator, kube: ExtensionsClient, *, plugin: str = "plugin",
-           gateway: str = "gw", tags: tuple[str, ...] = ("v1", "v2")) -> GCPWasmPlugin:
-    """Gateway ``gateway``, images ``tags``, plugin ``plugin`` serving v1, programmed."""
-    if kube.list(Gateway_kind(), namespace="default") == [] or not any(
-            g.metadata.name == gateway for g in kube.list(Gateway_kind(), namespace="default")):
+           gateway: str = "gw", tags: tuple[str, ...] = ("v1", "v2"),
+           add_gateway: bool = True) -> GCPWasmPlugin:
+    """Gateway ``gateway``, images ``tags``, plugin ``plugin`` serving v1, all programmed."""
+    if add_gateway:
         sim.add_gateway(gateway, "gke-l7-global-external-managed")
     for tag in tags:
         sim.add_image(image(tag))
@@ -58,9 +72,3 @@ def set_up(sim: GKESimulator, kube: ExtensionsClient, *, plugin: str = "plugin",
     ext = kube.apply(extension(plugin, f"{plugin}-traffic", gateway))
     kube.wait_all_programmed([created, ext], timeout=30)
     return kube.get(GCPWasmPlugin, plugin)
-
-
-def Gateway_kind() -> type:  # noqa: N802 - reads like the kind
-    from gke_service_extensions import Gateway
-
-    return Gateway
