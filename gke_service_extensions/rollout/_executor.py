@@ -359,7 +359,7 @@ class Rollout:
                 raise PreflightError(f"{ref}: no GCPTrafficExtension in namespace "
                                      f"{plan.namespace} uses the plugin, so GKE does not "
                                      "program it; attach it before rolling out", obj=ref)
-            self._healthy_now(plugin, extensions)
+            plugin = self._healthy_now(plugin, extensions)
         except GKEServiceExtensionsError as exc:
             run.record(StepKind.PREFLIGHT, StepStatus.FAILED, started, str(exc), exc)
             if isinstance(exc, PreflightError | RolloutConflictError):
@@ -382,17 +382,27 @@ class Rollout:
                                  f"{exc}", obj=plan.plugin) from exc
 
     def _healthy_now(self, plugin: GCPWasmPlugin,
-                     extensions: Sequence[GCPTrafficExtension]) -> None:
+                     extensions: Sequence[GCPTrafficExtension]) -> GCPWasmPlugin:
+        """The plugin and its extensions are programmed now; pending (another writer's
+        change being programmed) is waited for; a failure is a PreflightError."""
         from ..kube._status import Outcome, evaluate
 
+        ref = ObjectRef("GCPWasmPlugin", plugin.metadata.name, plugin.metadata.namespace)
+        pending = False
         for obj in (plugin, *extensions):
             state = evaluate(obj.to_manifest(), gateways=self._gateways(extensions)
                              if obj is plugin else None)
-            if state.outcome is not Outcome.PROGRAMMED:
-                raise PreflightError(f"{plugin.ref}: not healthy before the rollout: "
-                                     f"{state.summary()}", obj=ObjectRef(
-                                         "GCPWasmPlugin", plugin.metadata.name,
-                                         plugin.metadata.namespace))
+            if state.outcome in (Outcome.FAILED, Outcome.DELETED):
+                raise PreflightError(f"{ref}: not healthy before the rollout: "
+                                     f"{state.summary()}", obj=ref)
+            pending = pending or state.outcome is not Outcome.PROGRAMMED
+        if not pending:
+            return plugin
+        try:
+            return self._wait(plugin, extensions)
+        except WaitError as exc:
+            raise PreflightError(f"{ref}: not healthy before the rollout: {exc}",
+                                 obj=ref) from exc
 
     def _check_plan(self, plugin: GCPWasmPlugin, plan: RolloutPlan,
                     record: RolloutRecord | None, *, must_hold: bool = True) -> None:
