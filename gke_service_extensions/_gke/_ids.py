@@ -4,7 +4,7 @@ GKE names a plugin or extension ``PREFIX-NAMESPACE-NAME-SUFFIX`` and each plugin
 ``PREFIX-VERSIONNAME-SUFFIX``. The prefix and suffix are hashes GKE does not document:
 :func:`generated_id` is the simulator's deterministic stand-in
 (``gkegw1-<4>-<parts...>-<12>``, at most 63 characters); :func:`id_names` recognises a
-generated id from its readable middle, whatever produced it.
+generated id from its readable middle (parts possibly cut short), whatever produced it.
 """
 
 from __future__ import annotations
@@ -53,9 +53,14 @@ def id_names(resource_id: str, *parts: str) -> bool:
     """Whether ``resource_id`` is the id GKE made for ``parts`` (a version name, or a
     namespace and name): the parts joined by ``-`` as they are, or ``PREFIX-<parts>-SUFFIX``
     (``test-k18j-default-gcp-wasm-plugin-itle20jj9nyk`` names ``default``,
-    ``gcp-wasm-plugin``). Parts GKE shortened to fit 63 characters are not recognised.
+    ``gcp-wasm-plugin``). GKE shortens parts to fit 63 characters, so each part may appear
+    cut short (``extension-se`` for ``extension-service``).
     """
-    joined = "-".join(_clean(p) for p in parts)
-    if resource_id in ("-".join(parts), joined):
+    cleaned = [_clean(p) for p in parts]
+    if resource_id in ("-".join(parts), "-".join(cleaned)):
         return True
-    return re.fullmatch(rf".+-{re.escape(joined)}-[a-z0-9]+", resource_id) is not None
+    middle = "-".join(
+        "(?:" + "|".join(re.escape(c[:k].rstrip("-")) for k in range(len(c), 0, -1)
+                         if c[:k].rstrip("-")) + ")"
+        for c in cleaned)
+    return re.fullmatch(rf".+-{middle}-[a-z0-9]+", resource_id) is not None

@@ -157,3 +157,11 @@ def test_generated_ids_are_recognised_from_their_readable_middle() -> None:
     assert id_names("test-k18j-wasm-plugin-version-abcd", "wasm-plugin-version")
     assert not id_names("test-k18j-wasm-plugin-version-abcd", "other")
     assert not id_names("v2", "v1")
+
+
+def test_generated_ids_with_parts_cut_short_are_recognised() -> None:
+    gid = generated_id("sim-cluster", "default", "extension-service", "443", salt="bs")
+    assert "-extension-se-" in gid
+    assert id_names(gid, "default", "extension-service", "443")
+    assert not id_names(gid, "default", "other-service", "443")
+    assert not id_names(gid, "kube-system", "extension-service", "443")
