@@ -496,6 +496,11 @@ class Rollout:
             exc.rollout_id = exc.rollout_id or record.rollout_id
             exc.result = self._result(record, run, None, RolloutOutcome.ABORTED, str(exc), exc)
             raise
+        except GKEServiceExtensionsError as exc:
+            run.record(kind, StepStatus.FAILED, started, str(exc), exc)
+            if kind is StepKind.SWITCH:  # the stage landed: undo it
+                raise _StepFailed(exc) from exc
+            raise
         run.record(kind, StepStatus.SUCCEEDED, started, message)
         return written
 
@@ -549,7 +554,7 @@ class Rollout:
         started = run.clock()
         try:
             plugin = self._wait(plugin, extensions)
-        except WaitError as exc:
+        except GKEServiceExtensionsError as exc:  # the wait's failure, or its API calls'
             run.record(kind, StepStatus.FAILED, started, str(exc), exc)
             raise _StepFailed(exc) from exc
         gateways = ", ".join(str(g) for g in self._gateways(extensions))
@@ -582,7 +587,7 @@ class Rollout:
                     continue
                 run.record(StepKind.VERIFY, StepStatus.FAILED, started, str(exc), exc)
                 raise _StepFailed(exc) from exc
-            except GCPError as exc:
+            except GKEServiceExtensionsError as exc:  # a Google Cloud or Kubernetes call
                 run.record(StepKind.VERIFY, StepStatus.FAILED, started, str(exc), exc)
                 raise _StepFailed(exc) from exc
             run.record(StepKind.VERIFY, StepStatus.SUCCEEDED, started, message)
