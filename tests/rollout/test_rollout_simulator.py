@@ -17,11 +17,12 @@ from gke_service_extensions import (
     ProgrammingFailed,
     RolloutConflictError,
     RolloutError,
+    ServerError,
     VerificationError,
     plan_rollout,
 )
 from gke_service_extensions.gcp import GCPClient
-from gke_service_extensions.kube import ExtensionsClient, PatchType
+from gke_service_extensions.kube import NO_RETRY, ExtensionsClient, PatchType
 from gke_service_extensions.rollout import (
     LAST_ROLLOUT_KEY,
     ROLLOUT_KEY,
@@ -34,7 +35,9 @@ from gke_service_extensions.rollout import (
     history,
     http_probe,
     programmed_check,
+    promote,
     serving_version,
+    stage_version,
 )
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._controller import ControllerSettings
@@ -259,3 +262,42 @@ def test_other_writers_between_steps_are_kept_not_overwritten(
     # three writes (stage, switch, prune); at least one met the foreign change (a 409),
     # read again and was recomputed from what was there
     assert sim.faults.count(verb="update", resource="gcpwasmplugins") > 3
+
+
+def test_a_serving_version_changed_by_someone_else_stops_with_a_conflict_and_cleans_up(
+        sim: GKESimulator, kube: ExtensionsClient, gcp: GCPClient, name: str) -> None:
+    plugin = set_up(sim, kube, plugin=name, gateway=f"{name}-gw", tags=("v1", "v2", "v3"))
+    plugin = kube.replace(stage_version(plugin, "v3", image("v3")))
+    plan = plan_rollout(plugin, image("v2"))
+
+    def operator(step: StepOutcome) -> None:
+        if step.kind is StepKind.WAIT_STAGED:  # someone switches to v3 by hand meanwhile
+            with ExtensionsClient(sim.api_client(), field_manager="operator") as other:
+                other.replace(promote(other.get(GCPWasmPlugin, name), "v3"))
+
+    with pytest.raises(RolloutConflictError, match="version 'v3' serves now, not 'v1'") as err:
+        Rollout(kube, gcp=gcp).run(plan, on_step=operator)
+    assert err.value.result is not None
+    assert err.value.result.outcome is RolloutOutcome.ABORTED
+    now = kube.get(GCPWasmPlugin, name)
+    assert serving_version(now) == "v3"                      # the operator's switch stands
+    assert [v.name for v in now.spec.versions] == ["v1", "v3"]  # our staged v2 is gone
+    assert ROLLOUT_KEY not in (now.metadata.annotations or {})  # and so is our lease
+
+
+def test_an_api_failure_while_waiting_after_the_switch_rolls_back(
+        sim: GKESimulator, gcp: GCPClient, name: str) -> None:
+    with ExtensionsClient(sim.api_client(), retry=NO_RETRY) as kube:
+        plugin = set_up(sim, kube, plugin=name, gateway=f"{name}-gw")
+
+        def on_step(step: StepOutcome) -> None:
+            if step.kind is StepKind.SWITCH:
+                sim.faults.fail(500, times=None, verb="list", resource="gcpwasmplugins")
+            if step.kind is StepKind.WAIT_SWITCHED:
+                sim.faults.clear()
+
+        result = Rollout(kube, gcp=gcp).run(plan_rollout(plugin, image("v2")),
+                                            on_step=on_step)
+        assert result.outcome is RolloutOutcome.ROLLED_BACK
+        assert isinstance(result.error, ServerError)
+        assert serving_version(kube.get(GCPWasmPlugin, name)) == "v1"
