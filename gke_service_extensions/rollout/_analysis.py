@@ -131,6 +131,7 @@ class AnalysisResult:
 
     @property
     def successful(self) -> bool:
+        """Whether every check succeeded."""
         return self.phase is AnalysisPhase.SUCCESSFUL
 
     @property

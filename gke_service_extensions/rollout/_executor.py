@@ -144,6 +144,7 @@ class RolloutRecord:
     digest: str | None = None
 
     def to_json(self) -> str:
+        """The value of the ``rollouts.gke-service-extensions.io/rollout`` annotation."""
         data: dict[str, Any] = {
             "id": self.rollout_id, "holder": self.holder, "step": self.step.value,
             "plan": json.loads(self.plan.to_json(diffs=False)),

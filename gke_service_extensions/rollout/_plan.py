@@ -56,10 +56,12 @@ class PlannedStep:
         return self.kind in _WRITES
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
         return {"kind": self.kind.value, "description": self.description, "diff": self.diff}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlannedStep:
+        """The step :meth:`to_dict` wrote."""
         return cls(StepKind(data["kind"]), str(data.get("description", "")),
                    str(data.get("diff", "")))
 

@@ -93,6 +93,7 @@ class ServingPeriod:
     rollout: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The history annotation's entry for this period."""
         out: dict[str, Any] = {"version": self.version, "image": self.image}
         if self.digest:
             out["digest"] = self.digest
