@@ -414,7 +414,7 @@ class Rollout:
         ref = plan.plugin
         rid = record.rollout_id if record else None
         held = RolloutRecord.read(plugin)
-        if held is not None and (record is None or held.rollout_id != record.rollout_id):
+        if held is not None and not _same(held, record):
             raise RolloutConflictError(
                 f"{ref}: rollout {held.rollout_id} by {held.holder} holds the plugin (step "
                 f"{held.step.value}); resume or abort it first", obj=ref,
@@ -530,7 +530,7 @@ class Rollout:
 
         def release(current: GCPWasmPlugin) -> GCPWasmPlugin:
             held = RolloutRecord.read(current)
-            if held is None or held.rollout_id != record.rollout_id:
+            if held is None or not _same(held, record):
                 raise RolloutConflictError(f"{plan.plugin}: not ours any more", obj=plan.plugin)
             if serving_version(current) != plan.version and plan.stage:
                 manifest = copy.deepcopy(current.to_manifest())
@@ -543,7 +543,7 @@ class Rollout:
         try:
             current = self._client.get(GCPWasmPlugin, plan.name, namespace=plan.namespace)
             held = RolloutRecord.read(current)
-            if held is None or held.rollout_id != record.rollout_id:
+            if held is None or not _same(held, record):
                 return  # never held, or no longer ours: nothing to release
             self._write(current, release, plan)
         except GKEServiceExtensionsError as exc:
@@ -715,7 +715,7 @@ class Rollout:
 
         def take(current: GCPWasmPlugin) -> GCPWasmPlugin:
             held = RolloutRecord.read(current)
-            if held is None or held.rollout_id != record.rollout_id:
+            if held is None or not _same(held, record):
                 raise RolloutConflictError(f"{ref}: rollout {record.rollout_id} ended or was "
                                            "taken over meanwhile", obj=ref,
                                            rollout_id=record.rollout_id,
@@ -750,6 +750,13 @@ class Rollout:
         return RolloutResult(record.rollout_id, plan.plugin, plan.version, plan.previous_version,
                              outcome, tuple(run.steps), run.clock() - run.started, reason,
                              error, run.analysis, record.digest, plugin)
+
+
+def _same(held: RolloutRecord, record: RolloutRecord | None) -> bool:
+    """Whether the record on the plugin is ``record``'s: same rollout, same holder (a
+    rollout taken over by ``resume``/``abort`` is no longer its first process's)."""
+    return (record is not None and held.rollout_id == record.rollout_id
+            and held.holder == record.holder)
 
 
 def _record(record: RolloutRecord, step: StepKind) -> str:

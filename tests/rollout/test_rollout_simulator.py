@@ -301,3 +301,21 @@ def test_an_api_failure_while_waiting_after_the_switch_rolls_back(
         assert result.outcome is RolloutOutcome.ROLLED_BACK
         assert isinstance(result.error, ServerError)
         assert serving_version(kube.get(GCPWasmPlugin, name)) == "v1"
+
+
+def test_a_rollout_aborted_by_another_process_stops_at_its_next_write(
+        sim: GKESimulator, kube: ExtensionsClient, gcp: GCPClient, name: str) -> None:
+    plugin = set_up(sim, kube, plugin=name, gateway=f"{name}-gw")
+    aborted = []
+
+    def operator_aborts(step: StepOutcome) -> None:
+        if step.kind is StepKind.WAIT_STAGED:
+            aborted.append(Rollout(kube, gcp=gcp, holder="operator").abort(name))
+
+    with pytest.raises(RolloutConflictError, match="went away: someone aborted or removed it"):
+        Rollout(kube, gcp=gcp, holder="first").run(plan_rollout(plugin, image("v2")),
+                                                  on_step=operator_aborts)
+    assert aborted[0].outcome is RolloutOutcome.ABORTED
+    now = kube.get(GCPWasmPlugin, name)
+    assert [(v.name, v.weight) for v in now.spec.versions] == [("v1", 1_000_000)]
+    assert ROLLOUT_KEY not in (now.metadata.annotations or {})
