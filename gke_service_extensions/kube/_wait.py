@@ -924,6 +924,11 @@ def _judge(item: _Tracked, state: ProgrammingState, started: float, grace: float
             item.failing_since = time.monotonic()
 
 
+#: The last line of ProgrammingFailed and WaitTimeoutError messages.
+DIAGNOSE_HINT = ("hint: gke_service_extensions.diagnose(client, obj) says why and what to "
+                 "do about it")
+
+
 def _raise_failure(item: _Tracked, state: ProgrammingState, lasted: float | None) -> NoReturn:
     ref = item.target.ref
     failure = state.failure
@@ -936,7 +941,7 @@ def _raise_failure(item: _Tracked, state: ProgrammingState, lasted: float | None
     if lasted is not None:
         detail += f" (still failing after {lasted:.1f}s of failure_grace)"
     raise ProgrammingFailed(
-        f"{ref} failed on {failure.ancestor}: {detail}", obj=ref,
+        f"{ref} failed on {failure.ancestor}: {detail}\n{DIAGNOSE_HINT}", obj=ref,
         ancestor=str(failure.ancestor), condition=failure.condition, reason=failure.reason,
         condition_message=failure.message, last_status=(item.seen or {}).get("status"))
 
@@ -954,6 +959,7 @@ def _timeout_error(pending: Sequence[_Tracked], timeout: float,
     message += "\n".join(lines)
     if last_error is not None:
         message += f"\nlast API error: {last_error}"
+    message += f"\n{DIAGNOSE_HINT}"
     first = pending[0]
     return WaitTimeoutError(message, obj=first.target.ref,
                             last_status=(first.seen or {}).get("status"))

@@ -267,7 +267,7 @@ def programmed_check(*, interval: float = 5.0, count: int | None = None,
     """
 
     def measure(ctx: AnalysisContext) -> Measurement:
-        from ..kube._status import Outcome, evaluate
+        from ..kube import Outcome, evaluate
         from ..models import GCPTrafficExtension, GCPWasmPlugin
 
         if ctx.client is None or ctx.plugin is None:

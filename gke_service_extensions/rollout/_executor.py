@@ -31,10 +31,10 @@ from .._errors import (
     GKEServiceExtensionsError,
     ManifestError,
     ObjectRef,
-    PreflightError,
     RollbackFailed,
     RolloutConflictError,
     RolloutError,
+    RolloutPreflightError,
     VerificationError,
     WaitError,
 )
@@ -300,7 +300,7 @@ class Rollout:
 
         A failure or timeout after the stage rolls back automatically (the weight moves
         back, the new version is removed) and waits for that to be programmed; the result
-        says what happened. Raises PreflightError (nothing written), RolloutConflictError
+        says what happened. Raises RolloutPreflightError (nothing written), RolloutConflictError
         (another rollout holds the plugin, or a concurrent change broke the plan) and
         RollbackFailed (the rollback itself did not complete). ``on_step`` is called after
         every step with its :class:`StepOutcome`.
@@ -357,15 +357,15 @@ class Rollout:
             digest = self._resolve(plan)
             extensions = self._extensions(plugin)
             if not extensions:
-                raise PreflightError(f"{ref}: no GCPTrafficExtension in namespace "
+                raise RolloutPreflightError(f"{ref}: no GCPTrafficExtension in namespace "
                                      f"{plan.namespace} uses the plugin, so GKE does not "
                                      "program it; attach it before rolling out", obj=ref)
             plugin = self._healthy_now(plugin, extensions)
         except GKEServiceExtensionsError as exc:
             run.record(StepKind.PREFLIGHT, StepStatus.FAILED, started, str(exc), exc)
-            if isinstance(exc, PreflightError | RolloutConflictError):
+            if isinstance(exc, RolloutPreflightError | RolloutConflictError):
                 raise
-            raise PreflightError(f"{ref}: preflight failed: {exc}", obj=ref) from exc
+            raise RolloutPreflightError(f"{ref}: preflight failed: {exc}", obj=ref) from exc
         note = f"image digest {digest}" if digest else "image not checked (no gcp client)"
         run.record(StepKind.PREFLIGHT, StepStatus.SUCCEEDED, started, note)
         return plugin, extensions, digest
@@ -376,17 +376,17 @@ class Rollout:
         try:
             return self._gcp.resolve_image(plan.image).digest
         except GCPNotFoundError as exc:
-            raise PreflightError(f"{plan.plugin}: image {plan.image} not found in Artifact "
+            raise RolloutPreflightError(f"{plan.plugin}: image {plan.image} not found in Artifact "
                                  f"Registry: {exc}", obj=plan.plugin) from exc
         except (GCPError, ManifestError) as exc:
-            raise PreflightError(f"{plan.plugin}: image {plan.image} could not be checked: "
+            raise RolloutPreflightError(f"{plan.plugin}: image {plan.image} could not be checked: "
                                  f"{exc}", obj=plan.plugin) from exc
 
     def _healthy_now(self, plugin: GCPWasmPlugin,
                      extensions: Sequence[GCPTrafficExtension]) -> GCPWasmPlugin:
         """The plugin and its extensions are programmed now; pending (another writer's
-        change being programmed) is waited for; a failure is a PreflightError."""
-        from ..kube._status import Outcome, evaluate
+        change being programmed) is waited for; a failure is a RolloutPreflightError."""
+        from ..kube import Outcome, evaluate
 
         ref = ObjectRef("GCPWasmPlugin", plugin.metadata.name, plugin.metadata.namespace)
         pending = False
@@ -394,7 +394,7 @@ class Rollout:
             state = evaluate(obj.to_manifest(), gateways=self._gateways(extensions)
                              if obj is plugin else None)
             if state.outcome in (Outcome.FAILED, Outcome.DELETED):
-                raise PreflightError(f"{ref}: not healthy before the rollout: "
+                raise RolloutPreflightError(f"{ref}: not healthy before the rollout: "
                                      f"{state.summary()}", obj=ref)
             pending = pending or state.outcome is not Outcome.PROGRAMMED
         if not pending:
@@ -402,7 +402,7 @@ class Rollout:
         try:
             return self._wait(plugin, extensions)
         except WaitError as exc:
-            raise PreflightError(f"{ref}: not healthy before the rollout: {exc}",
+            raise RolloutPreflightError(f"{ref}: not healthy before the rollout: {exc}",
                                  obj=ref) from exc
 
     def _check_plan(self, plugin: GCPWasmPlugin, plan: RolloutPlan,
@@ -733,7 +733,7 @@ class Rollout:
 
     @staticmethod
     def _gateways(extensions: Sequence[GCPTrafficExtension]) -> list[Any]:
-        from ..kube._status import GatewayRef
+        from ..kube import GatewayRef
 
         refs: dict[GatewayRef, None] = {}
         for ext in extensions:

@@ -11,7 +11,8 @@ import sys
 import threading
 from types import FrameType
 
-from ._simulator import GKESimulator
+from .._errors import UnknownProfileError
+from ._simulator import GKESimulator, crd_generation
 
 __all__ = ["main"]
 
@@ -27,7 +28,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not run the simulated gateway controller")
     parser.add_argument("--no-gcp", action="store_true",
                         help="do not run the simulated Google Cloud APIs")
+    parser.add_argument("--crd-profile", default=None,
+                        help="CRD generation the cluster serves and enforces: newest, "
+                             "gke-1.33 (or 1.33) (default: newest)")
     args = parser.parse_args(argv)
+    try:
+        profile = crd_generation(args.crd_profile)
+    except UnknownProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -35,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
-                      gcp=not args.no_gcp, kube_port=args.port) as sim:
+                      gcp=not args.no_gcp, kube_port=args.port, crd_profile=profile) as sim:
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
+        print(f"CRD profile:     {sim.crd_profile.name}")
         if sim.gcp_endpoint:
             print(f"Google Cloud:    {sim.gcp_endpoint} (project {sim.project_id}, "
                   f"number {sim.project_number})")

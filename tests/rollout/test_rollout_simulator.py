@@ -13,10 +13,10 @@ from rollout_samples import image, set_up
 from gke_service_extensions import (
     AnalysisFailed,
     GCPWasmPlugin,
-    PreflightError,
     ProgrammingFailed,
     RolloutConflictError,
     RolloutError,
+    RolloutPreflightError,
     ServerError,
     VerificationError,
     plan_rollout,
@@ -103,7 +103,7 @@ def test_a_missing_image_is_refused_before_any_write(
     plugin = set_up(sim, kube, plugin=name, gateway=f"{name}-gw")
     plan = plan_rollout(plugin, image("never-pushed"))
     sim.faults.reset_counts()
-    with pytest.raises(PreflightError, match="never-pushed not found in Artifact Registry"):
+    with pytest.raises(RolloutPreflightError, match="never-pushed not found in Artifact Registry"):
         Rollout(kube, gcp=gcp).run(plan)
     assert sim.faults.count(verb="update") + sim.faults.count(verb="patch") == 0
     after = kube.get(GCPWasmPlugin, name)

@@ -311,10 +311,12 @@ class GatewayController:
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
+            # Google Cloud first, as GKE does: a client that sees Programmed=True can read
+            # what was programmed.
+            self._apply_gcp()
             for verdict in verdicts.values():
                 self._write_object_status(world, verdict, pending, now)
                 self._record_outcomes(world, verdict, now)
-            self._apply_gcp()
             self._write_gateways(world, verdicts, now)
             self._next_deadline = min(deadlines) if deadlines else None
             # Only failures can be cured by what the store does not announce (an image
@@ -526,8 +528,8 @@ class GatewayController:
             elif gw is not None and self._programmed(key, gw, verdict.generation):
                 outcome = ("ok", verdict.generation)
                 if self._outcomes.get((key, gw)) != outcome:
-                    self._emit(obj, "Normal", "SYNC",
-                               _events.success_message(key.kind, key.path, gw), now)
+                    for message in _events.success_messages(key.kind, key.path, gw):
+                        self._emit(obj, "Normal", "SYNC", message, now)
             else:
                 outcome = ("pending",)
             self._outcomes[(key, gw)] = outcome

@@ -91,6 +91,7 @@ class Sim:
 
     def events(self, name: str) -> list[tuple[str, str, str, int]]:
         items, _ = self.store.list(EVENT)
+        items.sort(key=lambda e: int(e["metadata"]["resourceVersion"]))  # creation order
         return [(e["type"], e["reason"], e["message"], e["count"]) for e in items
                 if e["involvedObject"]["name"] == name]
 
@@ -253,6 +254,19 @@ def test_wasm_plugin_is_programmed_with_its_serving_version_and_annotated(sim: S
         f"{ann['wasm-plugins']}/versions/v1", f"{ann['wasm-plugins']}/versions/v2"]
 
 
+def test_plugin_events_call_the_kind_wasmplugin_as_gke_does(sim: Sim) -> None:
+    sim.add(gateway(), plugin(versions=[("v1", IMAGE, 1_000_000)]), extension(exts=[wasm_ext()]))
+    sim.step()
+    sim.step(DELAY)
+    sync = [e[2] for e in sim.events("wp") if e[1] == "SYNC"]
+    assert sync[0] == ('Attachment of WasmPlugin "default/wp" to AncestorRef {Group: '
+                       '"gateway.networking.k8s.io", Kind: "Gateway", Namespace: "default", '
+                       'Name: "gw", SectionName: nil, Port: nil} was a success')
+    assert [m.split(" ", 1)[0] for m in sync] == ["Attachment", "All", "Programming",
+                                                  "Reconciliation"]
+    assert all('WasmPlugin "default/wp"' in m for m in sync)
+
+
 def test_moving_the_weight_changes_the_main_version_after_reprogramming(sim: Sim) -> None:
     sim.add(gateway(), plugin(versions=[("v1", IMAGE, 1_000_000), ("v2", IMAGE2, 0)]),
             extension(exts=[wasm_ext()]))
@@ -364,10 +378,18 @@ def test_success_records_add_and_sync_events_once(sim: Sim) -> None:
     events = sim.events("te")
     assert ("Normal", "ADD", "default/te", 1) in events
     sync = [e for e in events if e[1] == "SYNC"]
-    assert sync == [("Normal", "SYNC",
-                     'Attachment of GCPTrafficExtension "default/te" to AncestorRef '
-                     "{Group:gateway.networking.k8s.io Kind:Gateway Namespace:default Name:gw} "
-                     "was a success", 1)]
+    ref = ('AncestorRef {Group: "gateway.networking.k8s.io", Kind: "Gateway", '
+           'Namespace: "default", Name: "gw", SectionName: nil, Port: nil}')
+    assert sync == [  # the GKE guide's words, in its order
+        ("Normal", "SYNC", f'Attachment of GCPTrafficExtension "default/te" to {ref} '
+                           "was a success", 1),
+        ("Normal", "SYNC", "All the object references were able to be resolved for "
+                           f'GCPTrafficExtension "default/te" bound to {ref}', 1),
+        ("Normal", "SYNC", f'Programming of GCPTrafficExtension "default/te" to {ref} '
+                           "was a success", 1),
+        ("Normal", "SYNC", f'Reconciliation of GCPTrafficExtension "default/te" to {ref} '
+                           "was a success", 1),
+    ]
     ev = next(e for e in sim.store.list(EVENT)[0] if e["reason"] == "SYNC")
     assert ev["source"] == {"component": "sc-gateway-controller"}
     assert ev["involvedObject"]["kind"] == "GCPTrafficExtension"
