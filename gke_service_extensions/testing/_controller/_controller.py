@@ -311,13 +311,13 @@ class GatewayController:
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
-            # Google Cloud first, as GKE does: a client that sees Programmed=True can read
-            # what was programmed.
+            # Google Cloud and the Gateway annotations first: a client that sees
+            # Programmed=True can read what was programmed and where.
             self._apply_gcp()
+            self._write_gateways(world, verdicts, now)
             for verdict in verdicts.values():
                 self._write_object_status(world, verdict, pending, now)
                 self._record_outcomes(world, verdict, now)
-            self._write_gateways(world, verdicts, now)
             self._next_deadline = min(deadlines) if deadlines else None
             # Only failures can be cured by what the store does not announce (an image
             # registered in the GCP state): resync periodically only while one exists.
