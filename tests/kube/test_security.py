@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import ssl
 import subprocess
@@ -353,7 +354,11 @@ def failing_plugin(tmp_path: Path) -> dict[str, Any]:
 
 
 def test_failing_exec_plugin_stderr_never_reaches_the_logs(
-        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, captured: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kubernetes library's loader runs the plugin and logs its failure (the light
+    # transport raises it instead: tests/kube/test_light_transport.py).
+    monkeypatch.setenv("GKE_SE_KUBE_TRANSPORT", "kubernetes")
     path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", failing_plugin(tmp_path))
     with ExtensionsClient.from_kubeconfig(str(path)):
         pass
@@ -370,8 +375,9 @@ def test_failing_exec_plugin_stderr_stays_out_of_a_scripts_output(tmp_path: Path
             "from gke_service_extensions import ExtensionsClient\n"
             "with ExtensionsClient.from_kubeconfig(sys.argv[1]) as c:\n"
             "    print('loaded', c.host)\n")
+    env = {**os.environ, "GKE_SE_KUBE_TRANSPORT": "kubernetes"}  # the library's loader logs
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=60, check=False, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "loaded https://127.0.0.1:1\n"
     assert "ERROR:root:exec: process returned 1. stderr: <redacted>" in proc.stderr
@@ -379,7 +385,9 @@ def test_failing_exec_plugin_stderr_stays_out_of_a_scripts_output(tmp_path: Path
 
 
 def test_library_redaction_is_installed_once_and_leaves_the_apps_records_alone(
-        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, captured: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GKE_SE_KUBE_TRANSPORT", "kubernetes")  # clients on the library
     path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", {"token": TOKEN})
     clients = [ExtensionsClient.from_kubeconfig(str(path)) for _ in range(3)]
     for name in ("", "kubernetes", "client"):
