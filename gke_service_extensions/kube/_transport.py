@@ -3,7 +3,8 @@
 :class:`ExtensionsClient` builds every request itself (path, query, body, content type) and
 hands it to a :class:`Transport`. Everything else, retries, error mapping, redaction,
 timeouts and the wait's list and watch, sits above it, so it behaves the same whatever
-carries the bytes. Two transports ship:
+carries the bytes. Three transports ship (``Urllib3Transport``, in ``_http_transport.py``, is
+what ``from_kubeconfig()`` uses without the ``kubernetes`` package):
 
 * :class:`ApiClientTransport`: the official ``kubernetes`` ``ApiClient`` (its auth, exec
   plugins, TLS and proxy handling), sending straight to its urllib3 pool with urllib3's own
