@@ -24,6 +24,7 @@ from ._client import (
     Validation,
 )
 from ._config import InsecureCredentialsWarning
+from ._http_transport import Urllib3Transport
 from ._objects import KubeEvent, KubeObject
 from ._redact import RedactingFilter, Redactor
 from ._retry import (
@@ -80,6 +81,7 @@ __all__ = [
     "RetryPolicy",
     "StreamResponse",
     "Transport",
+    "Urllib3Transport",
     "Validation",
     "WaitMode",
     "WaitResult",

@@ -42,9 +42,12 @@ from .._gke import EVENT, resource_for_kind
 from ..models import MODELS, CRDProfile, ProfileChoice, UnknownFields
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
-from ._config import check_transport, load_in_cluster, load_kubeconfig
+from . import _config
+from ._config import check_credentials_url, check_transport, load_in_cluster, load_kubeconfig
 from ._crd_profile import ProfileHolder
 from ._errors_map import error_from_exception, error_from_response
+from ._http_transport import Urllib3Transport
+from ._kubeconfig import Connection, light_transport_allowed, read_in_cluster, read_kubeconfig
 from ._objects import KubeEvent, KubeObject
 from ._redact import Redactor, install_library_redaction, secrets_of
 from ._retry import DEFAULT_RETRY, RawResponse, RetryPolicy, RunResult
@@ -181,15 +184,15 @@ class ExtensionsClient:
                             f"host), got {type(transport).__name__}")
         self._transport: Transport = transport
         self._api: Any = getattr(transport, "api_client", None)
+        # Builds a kubernetes ApiClient on first access of .api_client (light transport only).
+        self._api_loader: Callable[[], Any] | None = None
         self._namespace = namespace or "default"
         self._timeout = _check_request_timeout(request_timeout)
         self._retry = retry
         self._field_manager = field_manager
         self._profiles = ProfileHolder(profile)
         self._validation = validation
-        api = self._api
-        self._redactor = Redactor((lambda: secrets_of(api.configuration)) if api is not None
-                                  else None)
+        self._redactor = Redactor(self._secrets)
         self._closed = False
 
     # ------------------------------------------------------------------ construction
@@ -211,12 +214,26 @@ class ExtensionsClient:
 
         The default namespace is ``namespace``, else the context's, else ``"default"``.
         Raises :class:`~gke_service_extensions.KubeConfigError` if the file or context is unusable.
+
+        Requests go through :class:`~gke_service_extensions.kube.Urllib3Transport` (no import
+        of the ``kubernetes`` package) when our loader supports the kubeconfig, else through
+        the ``kubernetes`` library (``auth-provider``, SOCKS proxies, ...; see the docs,
+        "Which transport", and ``GKE_SE_KUBE_TRANSPORT``).
         """
-        loaded = load_kubeconfig(path, context)
-        return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
-                   namespace=namespace or loaded.namespace, request_timeout=request_timeout,
-                   retry=retry, field_manager=field_manager, profile=profile,
-                   validation=validation)
+        connection = read_kubeconfig(path, context) if light_transport_allowed() else None
+        if connection is None:
+            loaded = load_kubeconfig(path, context)
+            return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
+                       namespace=namespace or loaded.namespace, request_timeout=request_timeout,
+                       retry=retry, field_manager=field_manager, profile=profile,
+                       validation=validation)
+        _connection_warnings(connection)
+        client = cls(transport=Urllib3Transport(connection),
+                     namespace=namespace or connection.namespace,
+                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
+                     profile=profile, validation=validation)
+        client._api_loader = lambda: load_kubeconfig(path, context).api_client
+        return client
 
     @classmethod
     def in_cluster(
@@ -229,18 +246,34 @@ class ExtensionsClient:
         profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
-        """Connect from inside a pod with its service account (namespace: the pod's)."""
-        loaded = load_in_cluster()
-        return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
-                   namespace=namespace or loaded.namespace, request_timeout=request_timeout,
-                   retry=retry, field_manager=field_manager, profile=profile,
-                   validation=validation)
+        """Connect from inside a pod with its service account (namespace: the pod's).
+
+        Uses :class:`~gke_service_extensions.kube.Urllib3Transport` (the token file is re-read
+        when it changes) unless ``GKE_SE_KUBE_TRANSPORT=kubernetes``.
+        """
+        account_dir = _config.SERVICE_ACCOUNT_DIR
+        connection = read_in_cluster(account_dir) if light_transport_allowed() else None
+        if connection is None:
+            loaded = load_in_cluster(account_dir=account_dir)
+            return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
+                       namespace=namespace or loaded.namespace, request_timeout=request_timeout,
+                       retry=retry, field_manager=field_manager, profile=profile,
+                       validation=validation)
+        _connection_warnings(connection)
+        client = cls(transport=Urllib3Transport(connection),
+                     namespace=namespace or connection.namespace,
+                     request_timeout=request_timeout, retry=retry, field_manager=field_manager,
+                     profile=profile, validation=validation)
+        client._api_loader = lambda: load_in_cluster(account_dir=account_dir).api_client
+        return client
 
     def close(self) -> None:
         """Release connections (only of an ``ApiClient`` this client created). Idempotent."""
         if not self._closed:
             self._closed = True
             self._transport.close()
+            if self._api_loader is not None and self._api is not None:
+                self._api.close()  # the one api_client built on demand
 
     def __enter__(self) -> Self:
         return self
@@ -256,8 +289,27 @@ class ExtensionsClient:
 
     @property
     def api_client(self) -> Any:
-        """The underlying ``kubernetes.client.ApiClient`` (None with a custom transport)."""
+        """The underlying ``kubernetes.client.ApiClient`` (None with a custom transport).
+
+        A client from :meth:`from_kubeconfig` / :meth:`in_cluster` that uses
+        :class:`~gke_service_extensions.kube.Urllib3Transport` builds one from the same
+        kubeconfig on first access (importing the ``kubernetes`` package then, and running an
+        exec plugin again); the client's own calls keep using its transport, and
+        :meth:`close` closes that ``ApiClient`` too.
+        """
+        if self._api is None and self._api_loader is not None and not self._closed:
+            self._api = self._api_loader()
         return self._api
+
+    def _secrets(self) -> list[str]:
+        """Every credential of this connection, read now (tokens may have been refreshed)."""
+        found: list[str] = []
+        secrets = getattr(self._transport, "secrets", None)
+        if callable(secrets):
+            found += secrets()
+        if self._api is not None:
+            found += secrets_of(self._api.configuration)
+        return found
 
     @property
     def transport(self) -> Transport:
@@ -304,6 +356,9 @@ class ExtensionsClient:
     @property
     def verify_tls(self) -> bool:
         """Whether the server certificate is verified (False only if the config said so)."""
+        verify = getattr(self._transport, "verify_tls", None)
+        if isinstance(verify, bool):
+            return verify
         if self._api is None:
             return True
         return bool(getattr(self._api.configuration, "verify_ssl", True))
@@ -1265,3 +1320,12 @@ def _event(item: Mapping[str, Any], ns: str) -> KubeEvent:
         name=str(_meta(item).get("name") or ""),
     )
 
+
+
+def _connection_warnings(connection: Connection) -> None:
+    """What ``load_kubeconfig`` says about a connection, for one we loaded ourselves."""
+    if connection.insecure_skip_tls_verify:
+        _log.warning("%s: TLS verification disabled by insecure-skip-tls-verify",
+                     connection.where)
+    # stacklevel: here <- from_kubeconfig / in_cluster <- the caller
+    check_credentials_url(connection.server, connection.credentials.present, stacklevel=3)

@@ -31,6 +31,7 @@ __all__ = [
     "InsecureCredentialsWarning",
     "KubeConfigError",
     "LoadedConfig",
+    "check_credentials_url",
     "check_transport",
     "load_in_cluster",
     "load_kubeconfig",
@@ -67,12 +68,21 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_transport(configuration: Any, *, stacklevel: int = 2) -> bool:
-    """Warn (:class:`InsecureCredentialsWarning`) if ``configuration`` sends credentials over
-    plain HTTP to a non-loopback host; return whether it warned."""
-    parts = urlsplit(str(getattr(configuration, "host", "") or ""))
+    """Warn (:class:`InsecureCredentialsWarning`) if ``configuration`` (a ``kubernetes``
+    ``Configuration``) sends credentials over plain HTTP to a non-loopback host; return
+    whether it warned."""
+    credentials = bool(secrets_of(configuration) or getattr(configuration, "username", None))
+    return check_credentials_url(str(getattr(configuration, "host", "") or ""), credentials,
+                                 stacklevel=stacklevel + 1)
+
+
+def check_credentials_url(url: str, credentials: bool, *, stacklevel: int = 2) -> bool:
+    """Warn (:class:`InsecureCredentialsWarning`) if ``credentials`` (any are configured) would
+    go over plain HTTP to the non-loopback host of ``url``; return whether it warned."""
+    parts = urlsplit(url)
     if parts.scheme.lower() != "http" or _is_loopback(parts.hostname or ""):
         return False
-    if not (secrets_of(configuration) or getattr(configuration, "username", None)):
+    if not credentials:
         return False
     host = parts.hostname or "?"
     warnings.warn(

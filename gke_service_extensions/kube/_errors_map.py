@@ -10,6 +10,7 @@ through a :class:`~._redact.Redactor` so no credential can end up in them.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -143,6 +144,15 @@ def error_from_response(
     )
 
 
+def kubernetes_exception_types() -> tuple[type[BaseException], type[BaseException]] | None:
+    """``(ApiException, OpenApiException)`` if the ``kubernetes`` package is loaded, else None
+    (then no exception of it can exist: not importing it keeps error paths light)."""
+    module = sys.modules.get("kubernetes.client.exceptions")
+    if module is None:
+        return None
+    return module.ApiException, module.OpenApiException
+
+
 def unwrap_transport_error(exc: BaseException) -> BaseException:
     """The underlying cause of a urllib3 ``MaxRetryError`` (urllib3 wraps after its retries)."""
     while isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
@@ -166,16 +176,17 @@ def error_from_exception(
     """Our error for an exception raised by the ``kubernetes`` client, urllib3 or the socket."""
     if isinstance(exc, KubernetesError):
         return exc
-    from kubernetes.client.exceptions import ApiException, OpenApiException
+    kube = kubernetes_exception_types()
 
     who = _subject(obj)
     inner = unwrap_transport_error(exc)
-    if isinstance(inner, ApiException):
-        status = inner.status if isinstance(inner.status, int) else 0
+    if kube is not None and isinstance(inner, kube[0]):
+        api: Any = inner
+        status = api.status if isinstance(api.status, int) else 0
         if status:
-            return error_from_response(status, inner.body or inner.reason, obj=obj, redact=redact)
+            return error_from_response(status, api.body or api.reason, obj=obj, redact=redact)
         # status 0: the kubernetes REST layer turned a TLS failure into an ApiException.
-        first = str(inner.reason or "TLS error").splitlines()
+        first = str(api.reason or "TLS error").splitlines()
         text = " ".join(first[:2]) if first else "TLS error"
         return ApiConnectionError(
             redact(f"{who}: cannot reach the API server: {text}"), obj=obj
@@ -209,7 +220,7 @@ def error_from_exception(
         return ApiConnectionError(
             redact(f"{who}: cannot reach the API server: {_short(inner)}"), obj=obj
         )
-    if isinstance(inner, OpenApiException):
+    if kube is not None and isinstance(inner, kube[1]):
         return KubernetesError(redact(f"{who}: request could not be sent: {inner}"), obj=obj)
     return KubernetesError(
         redact(f"{who}: unexpected {type(inner).__name__}: {_short(inner)}"), obj=obj

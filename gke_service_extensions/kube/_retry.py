@@ -222,12 +222,12 @@ def _last_outcome(state: tenacity.RetryCallState) -> Any:
 
 def _is_transient_exception(exc: BaseException) -> bool:
     import urllib3.exceptions as u3
-    from kubernetes.client.exceptions import ApiException
 
-    from ._errors_map import unwrap_transport_error
+    from ._errors_map import kubernetes_exception_types, unwrap_transport_error
 
     inner = unwrap_transport_error(exc)
-    if isinstance(inner, ApiException | u3.SSLError):
+    kube = kubernetes_exception_types()
+    if isinstance(inner, u3.SSLError) or (kube is not None and isinstance(inner, kube[0])):
         return False  # TLS failures (status 0) will not fix themselves
     return isinstance(
         inner, u3.TimeoutError | u3.ProtocolError | ConnectionError | TimeoutError

@@ -3,7 +3,8 @@
 :class:`ExtensionsClient` builds every request itself (path, query, body, content type) and
 hands it to a :class:`Transport`. Everything else, retries, error mapping, redaction,
 timeouts and the wait's list and watch, sits above it, so it behaves the same whatever
-carries the bytes. Two transports ship:
+carries the bytes. Three transports ship (``Urllib3Transport``, in ``_http_transport.py``, is
+what ``from_kubeconfig()`` uses without the ``kubernetes`` package):
 
 * :class:`ApiClientTransport`: the official ``kubernetes`` ``ApiClient`` (its auth, exec
   plugins, TLS and proxy handling), sending straight to its urllib3 pool with urllib3's own
@@ -181,44 +182,10 @@ class ApiClientTransport:
                             retries=False, preload_content=False)
 
     def request(self, request: Request) -> RawResponse:
-        response = self._send(request, stream=False)
-        try:
-            data = response.read() or b""
-        finally:
-            response.release_conn()
-        return RawResponse(int(response.status), _lower(response.headers), bytes(data))
+        return read_response(self._send(request, stream=False))
 
     def stream(self, request: Request) -> StreamResponse:
-        response = self._send(request, stream=True)
-        sock = getattr(getattr(response, "connection", None), "sock", None)
-        if sock is not None and request.idle is not None:
-            with contextlib.suppress(OSError):
-                sock.settimeout(request.idle)
-
-        def chunks() -> Iterator[bytes]:
-            while True:
-                try:
-                    chunk = response.read1(_READ_SIZE)
-                except Exception as exc:
-                    if _is_read_timeout(exc):
-                        raise TimeoutError(f"no data for {request.idle}s") from exc
-                    raise
-                if not chunk:
-                    return
-                yield bytes(chunk)
-
-        def shutdown() -> None:
-            s = getattr(getattr(response, "connection", None), "sock", None)
-            with contextlib.suppress(Exception):
-                if s is not None:
-                    s.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(Exception):
-                response.close()
-            with contextlib.suppress(Exception):
-                response.release_conn()
-
-        return StreamResponse(int(response.status), _lower(response.headers), chunks(),
-                              on_close=shutdown)
+        return stream_response(self._send(request, stream=True), request)
 
     def close(self) -> None:
         if self._owns:
@@ -228,6 +195,49 @@ class ApiClientTransport:
 
     def __repr__(self) -> str:
         return f"ApiClientTransport(owns={self._owns})"
+
+
+def read_response(response: Any) -> RawResponse:
+    """The whole of a urllib3 response (sent with ``preload_content=False``)."""
+    try:
+        data = response.read() or b""
+    finally:
+        response.release_conn()
+    return RawResponse(int(response.status), _lower(response.headers), bytes(data))
+
+
+def stream_response(response: Any, request: Request) -> StreamResponse:
+    """A urllib3 response (``preload_content=False``) read as a stream: each socket read
+    waits at most ``request.idle``; ``close()`` shuts the socket down from any thread."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    if sock is not None and request.idle is not None:
+        with contextlib.suppress(OSError):
+            sock.settimeout(request.idle)
+
+    def chunks() -> Iterator[bytes]:
+        while True:
+            try:
+                chunk = response.read1(_READ_SIZE)
+            except Exception as exc:
+                if _is_read_timeout(exc):
+                    raise TimeoutError(f"no data for {request.idle}s") from exc
+                raise
+            if not chunk:
+                return
+            yield bytes(chunk)
+
+    def shutdown() -> None:
+        s = getattr(getattr(response, "connection", None), "sock", None)
+        with contextlib.suppress(Exception):
+            if s is not None:
+                s.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            response.close()
+        with contextlib.suppress(Exception):
+            response.release_conn()
+
+    return StreamResponse(int(response.status), _lower(response.headers), chunks(),
+                          on_close=shutdown)
 
 
 def _lower(headers: Any) -> dict[str, str]:

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
+import os
 import ssl
 import subprocess
 import sys
-import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from fake_apiserver import (  # tests/_support
+    EXEC_TOKEN,
+    TOKEN,
+    FakeAPIServer,
+    kubeconfig,
+    make_self_signed,
+    status_echo,
+)
 
 from gke_service_extensions import (
     ApiConnectionError,
@@ -41,78 +46,6 @@ from gke_service_extensions.kube import (
     RetryPolicy,
 )
 from gke_service_extensions.models import GCPTrafficExtension
-
-TOKEN = "s3cr3t-T0ken-do-not-leak-9f8e7d"
-EXEC_TOKEN = "exec-plugin-t0ken-4a5b6c7d8e"
-
-Reply = tuple[int, dict[str, Any] | str]
-
-
-class FakeAPIServer:
-    """Answers every request with ``reply(method, path, authorization)``."""
-
-    def __init__(self, reply: Callable[[str, str, str], Reply],
-                 tls: ssl.SSLContext | None = None) -> None:
-        self.seen_auth: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                auth = self.headers.get("Authorization", "")
-                outer.seen_auth.append(auth)
-                status, body = reply(self.command, self.path, auth)
-                data = (json.dumps(body) if isinstance(body, dict) else body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if isinstance(
-                    body, dict) else "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("X-Echo-Auth", auth)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
-                                       daemon=True)
-        self.thread.start()
-        scheme = "https" if tls is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def status_echo(code: int, reason: str) -> Callable[[str, str, str], Reply]:
-    def reply(method: str, path: str, auth: str) -> Reply:
-        return code, {
-            "kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
-            "reason": reason, "message": f"request with {auth} refused",
-            "details": {"name": "my-ext", "causes": [
-                {"field": "spec", "reason": "FieldValueInvalid",
-                 "message": f"Authorization: {auth}"}]},
-        }
-    return reply
-
-
-def kubeconfig(path: Path, server: str, user: dict[str, Any], **cluster: Any) -> Path:
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "ctx",
-        "clusters": [{"name": "c", "cluster": {"server": server, **cluster}}],
-        "users": [{"name": "u", "user": user}],
-        "contexts": [{"name": "ctx", "context": {"cluster": "c", "user": "u"}}],
-    }))
-    return path
 
 
 @pytest.fixture
@@ -237,17 +170,10 @@ def test_repr_of_client_hides_user_info_in_the_url(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
+    made = make_self_signed(tmp_path_factory.mktemp("tls"))
+    if made is None:
         pytest.skip("needs the openssl binary to make a test certificate")
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    return cert, key
+    return made
 
 
 @pytest.fixture
@@ -353,7 +279,11 @@ def failing_plugin(tmp_path: Path) -> dict[str, Any]:
 
 
 def test_failing_exec_plugin_stderr_never_reaches_the_logs(
-        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, captured: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kubernetes library's loader runs the plugin and logs its failure (the light
+    # transport raises it instead: tests/kube/test_light_transport.py).
+    monkeypatch.setenv("GKE_SE_KUBE_TRANSPORT", "kubernetes")
     path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", failing_plugin(tmp_path))
     with ExtensionsClient.from_kubeconfig(str(path)):
         pass
@@ -370,8 +300,9 @@ def test_failing_exec_plugin_stderr_stays_out_of_a_scripts_output(tmp_path: Path
             "from gke_service_extensions import ExtensionsClient\n"
             "with ExtensionsClient.from_kubeconfig(sys.argv[1]) as c:\n"
             "    print('loaded', c.host)\n")
+    env = {**os.environ, "GKE_SE_KUBE_TRANSPORT": "kubernetes"}  # the library's loader logs
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=60, check=False, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "loaded https://127.0.0.1:1\n"
     assert "ERROR:root:exec: process returned 1. stderr: <redacted>" in proc.stderr
@@ -379,7 +310,9 @@ def test_failing_exec_plugin_stderr_stays_out_of_a_scripts_output(tmp_path: Path
 
 
 def test_library_redaction_is_installed_once_and_leaves_the_apps_records_alone(
-        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, captured: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GKE_SE_KUBE_TRANSPORT", "kubernetes")  # clients on the library
     path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", {"token": TOKEN})
     clients = [ExtensionsClient.from_kubeconfig(str(path)) for _ in range(3)]
     for name in ("", "kubernetes", "client"):
