@@ -7,7 +7,9 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     ├── ManifestError (also ValueError)           bad input, nothing was sent
     │   ├── ManifestParseError                    YAML/JSON that does not parse
     │   ├── UnknownKindError                      a document of a kind we do not model
-    │   └── ManifestValidationError               a manifest breaks CRD rules; lists every problem
+    │   ├── ManifestValidationError               a manifest breaks CRD rules; lists every problem
+    │   ├── ImageReferenceError                   an image reference that does not parse
+    │   └── ResourceNameError                     a Google Cloud resource name that does not parse
     ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
     │   ├── AlreadyExistsError                    409 AlreadyExists
@@ -24,6 +26,12 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── PluginNotReferencedError              a GCPWasmPlugin no traffic extension uses
     │   └── WaitTimeoutError (also TimeoutError)  the deadline passed; carries last seen status
     └── GCPError                                  a Google Cloud API call failed
+        ├── GCPNotFoundError                      404 NOT_FOUND: no such resource (or image tag)
+        ├── GCPPermissionDeniedError              403 PERMISSION_DENIED; names the permission
+        ├── GCPAuthenticationError                401, or no usable credentials (no ADC)
+        ├── GCPQuotaError                         429 RESOURCE_EXHAUSTED, after retries
+        ├── GCPUnavailableError                   503 UNAVAILABLE or unreachable, after retries
+        └── GCPTimeoutError (also TimeoutError)   504 DEADLINE_EXCEEDED or no answer, after retries
 
 Each error carries the context needed to act on it (the object, the ancestor Gateway, the
 controller's reason and message, the last status seen) as attributes, and its ``str()``
@@ -43,8 +51,15 @@ __all__ = [
     "ConflictError",
     "FieldCause",
     "ForbiddenError",
+    "GCPAuthenticationError",
     "GCPError",
+    "GCPNotFoundError",
+    "GCPPermissionDeniedError",
+    "GCPQuotaError",
+    "GCPTimeoutError",
+    "GCPUnavailableError",
     "GKEServiceExtensionsError",
+    "ImageReferenceError",
     "InvalidError",
     "KubernetesError",
     "ManifestError",
@@ -56,6 +71,7 @@ __all__ = [
     "PluginNotReferencedError",
     "Problem",
     "ProgrammingFailed",
+    "ResourceNameError",
     "ServerError",
     "UnauthorizedError",
     "UnknownKindError",
@@ -157,6 +173,25 @@ class ManifestValidationError(ManifestError):
         head = f"{what}{where} is invalid{rules}: {n} problem{'s' if n != 1 else ''}"
         body = "".join(f"\n  - {p}" for p in self.problems)
         super().__init__(head + body, obj=obj)
+
+
+class ImageReferenceError(ManifestError):
+    """A container image reference that is not ``LOC-docker.pkg.dev/PROJECT/REPO/IMAGE[:TAG]
+    [@sha256:DIGEST]``. ``reference`` is the text given."""
+
+    def __init__(self, message: str, *, reference: str) -> None:
+        super().__init__(message)
+        self.reference = reference
+
+
+class ResourceNameError(ManifestError):
+    """A Google Cloud resource name that cannot be used: not ``projects/P/locations/L/
+    <collection>/<id>`` (leading ``/`` allowed), or of another collection than expected.
+    ``name`` is the text given."""
+
+    def __init__(self, message: str, *, name: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -296,7 +331,14 @@ class WaitTimeoutError(WaitError, TimeoutError):
 
 
 class GCPError(GKEServiceExtensionsError):
-    """A Google Cloud API call failed. ``resource`` names what was asked for."""
+    """A Google Cloud API call failed.
+
+    Attributes: ``resource`` (the name that was asked for), ``code`` (HTTP status, or None
+    when no answer came), ``status`` (the ``google.rpc`` status name, e.g. ``NOT_FOUND``),
+    ``reason`` (the ``ErrorInfo`` reason, e.g. ``IAM_PERMISSION_DENIED``), ``server_message``
+    (the API's own message) and ``attempts`` (how many tries were made). The Google library's
+    exception is the ``__cause__``.
+    """
 
     def __init__(
         self,
@@ -305,8 +347,58 @@ class GCPError(GKEServiceExtensionsError):
         resource: str | None = None,
         code: int | None = None,
         status: str | None = None,
+        reason: str | None = None,
+        server_message: str | None = None,
+        attempts: int = 1,
     ) -> None:
         super().__init__(message)
         self.resource = resource
         self.code = code
         self.status = status
+        self.reason = reason
+        self.server_message = server_message
+        self.attempts = attempts
+
+
+class GCPNotFoundError(GCPError):
+    """The resource (or image, tag or digest) does not exist: 404 NOT_FOUND."""
+
+
+class GCPPermissionDeniedError(GCPError):
+    """The credentials may not do this: 403 PERMISSION_DENIED.
+
+    ``permission`` is the IAM permission the API said is missing (from its ``ErrorInfo`` or
+    its message), when it said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permission: str | None = None,
+        resource: str | None = None,
+        code: int | None = None,
+        status: str | None = None,
+        reason: str | None = None,
+        server_message: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, resource=resource, code=code, status=status, reason=reason,
+                         server_message=server_message, attempts=attempts)
+        self.permission = permission
+
+
+class GCPAuthenticationError(GCPError):
+    """No usable credentials: 401 UNAUTHENTICATED, or no Application Default Credentials."""
+
+
+class GCPQuotaError(GCPError):
+    """The API kept answering 429 RESOURCE_EXHAUSTED (rate limit or quota) after retries."""
+
+
+class GCPUnavailableError(GCPError):
+    """The API kept answering 503 UNAVAILABLE, or could not be reached, after retries."""
+
+
+class GCPTimeoutError(GCPError, TimeoutError):
+    """Calls kept timing out (504 DEADLINE_EXCEEDED, or no answer in time) after retries."""

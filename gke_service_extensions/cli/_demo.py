@@ -85,33 +85,25 @@ def _misplaced_routing_extension() -> Any:
     return GCPRoutingExtension.from_manifest(obj)
 
 
-def _gcp_resources(sim: Any, out: TextIO) -> None:
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import network_services_v1
-
-    opts = ClientOptions(api_endpoint=sim.gcp_endpoint)
-    creds = AnonymousCredentials()  # type: ignore[no-untyped-call]
-    dep = network_services_v1.DepServiceClient(credentials=creds, client_options=opts,
-                                               transport="rest")
-    ns = network_services_v1.NetworkServicesClient(credentials=creds, client_options=opts,
-                                                   transport="rest")
-    project = sim.project_id
-    for ext in dep.list_lb_traffic_extensions(parent=f"projects/{project}/locations/global"):
-        events = sorted({e.name for c in ext.extension_chains for x in c.extensions
-                         for e in x.supported_events})
-        print(f"  LbTrafficExtension {ext.name}\n    events {', '.join(events)}", file=out)
-    region = "us-central1"
-    for rext in dep.list_lb_route_extensions(parent=f"projects/{project}/locations/{region}"):
-        services = [x.service for c in rext.extension_chains for x in c.extensions]
-        print(f"  LbRouteExtension {rext.name}\n    service {', '.join(services)}", file=out)
-    for plugin in ns.list_wasm_plugins(parent=f"projects/{project}/locations/global"):
-        full = ns.get_wasm_plugin(request=network_services_v1.GetWasmPluginRequest(
-            name=plugin.name, view=network_services_v1.WasmPluginView.WASM_PLUGIN_VIEW_FULL))
-        main = full.versions.get(full.main_version_id)
-        digest = main.image_digest if main else "?"
-        print(f"  WasmPlugin {full.name}\n    main version {full.main_version_id} "
-              f"image digest {digest}", file=out)
+def _gcp_resources(sim: Any, gateways: list[Any], out: TextIO) -> None:
+    with sim.gcp() as gcp:
+        for gateway in gateways:
+            found = gcp.resources_for_gateway(gateway)
+            for ext in found.traffic_extensions:
+                events = sorted({str(e) for x in ext.extensions for e in x.supported_events})
+                print(f"  LbTrafficExtension {ext.name}\n    events {', '.join(events)}",
+                      file=out)
+            for rext in found.route_extensions:
+                services = [x.service for x in rext.extensions]
+                print(f"  LbRouteExtension {rext.name}\n    service {', '.join(services)}",
+                      file=out)
+            for plugin in found.wasm_plugins:
+                main = plugin.main_version
+                digest = main.image_digest if main else "?"
+                print(f"  WasmPlugin {plugin.name}\n    main version {plugin.main_version_id} "
+                      f"image digest {digest}", file=out)
+            for name in found.missing:
+                print(f"  missing in Google Cloud: {name}", file=out)
 
 
 def run_demo(*, delay: float = 2.0, timeout: float = 60.0, out: TextIO) -> int:
@@ -158,15 +150,16 @@ def run_demo(*, delay: float = 2.0, timeout: float = 60.0, out: TextIO) -> int:
                   f"{time.monotonic() - started:.1f}s", file=out)
 
             print("\n4. What GKE recorded on the Gateways:", file=out)
-            for name in ("external-http", "internal-http"):
-                gw = client.get(Gateway, name)
+            gateways = [client.get(Gateway, name) for name in ("external-http", "internal-http")]
+            for gw in gateways:
+                name = gw.metadata.name
                 print(f"  Gateway default/{name} address {gw.address}", file=out)
                 for key in (b.annotation.short_name for b in KIND_BINDINGS.values()):
                     for path in gw.gke_annotation(key):
                         print(f"    {key}: {path}", file=out)
 
             print("\n5. What GKE built in Google Cloud (Network Services API):", file=out)
-            _gcp_resources(sim, out)
+            _gcp_resources(sim, gateways, out)
 
             print("\n6. A mistake fails fast with GKE's reason instead of a silent hang:",
                   file=out)

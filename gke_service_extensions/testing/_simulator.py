@@ -34,6 +34,8 @@ from ._kube._store import ObjectStore
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
+    from ..gcp import GCPClient, GCPRetry
+
 __all__ = ["GKE_GATEWAY_CLASSES", "GKESimulator"]
 
 _log = logging.getLogger(__name__)
@@ -244,6 +246,23 @@ class GKESimulator:
         config = client.Configuration(host=self.kube_url)
         config.api_key = {"authorization": f"Bearer {_TOKEN}"}
         return client.ApiClient(config)
+
+    def gcp(self, *, retry: GCPRetry | None = None) -> GCPClient:
+        """A :class:`~gke_service_extensions.gcp.GCPClient` for the simulated Google Cloud
+        APIs: anonymous credentials, this simulator's project and endpoint, REST.
+
+        ``retry`` replaces the client's default :class:`~gke_service_extensions.gcp.GCPRetry`.
+        Close it (or use it as a context manager) when done.
+        """
+        from google.auth.credentials import AnonymousCredentials
+
+        from ..gcp import DEFAULT_GCP_RETRY, GCPClient
+
+        if self.gcp_endpoint is None:
+            raise RuntimeError("the GKE simulator runs without its Google Cloud part")
+        return GCPClient(project=self.project_id, api_endpoint=self.gcp_endpoint,
+                         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+                         retry=retry or DEFAULT_GCP_RETRY)
 
     # ------------------------------------------------------------------ fixtures
 
