@@ -311,10 +311,10 @@ class GatewayController:
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
+            self._apply_gcp()  # before status: Programmed=True means it is in Google Cloud
             for verdict in verdicts.values():
                 self._write_object_status(world, verdict, pending, now)
                 self._record_outcomes(world, verdict, now)
-            self._apply_gcp()
             self._write_gateways(world, verdicts, now)
             self._next_deadline = min(deadlines) if deadlines else None
             # Only failures can be cured by what the store does not announce (an image
@@ -633,7 +633,8 @@ class GatewayController:
         backends = list(lb.backend_services)
         for key, record in records:
             res = record.resource
-            (traffic if key.kind == TRAFFIC else route).append("/" + res.path(project))
+            (traffic if key.kind == TRAFFIC else route).append(
+                _gcp_model.annotation_path(res.path(project), res.location))
             for chain in res.body.get("extensionChains") or []:
                 for ext in chain.get("extensions") or []:
                     service = str(ext.get("service", ""))
@@ -649,8 +650,12 @@ class GatewayController:
                     versions.extend(f"{path}/versions/{v}" for v in prec.resource.versions or {})
         a = GatewayAnnotation
         values = {
-            a.ADDRESSES: lb.address,
+            a.ADDRESSES: "/" + lb.address_path,
+            a.FIREWALLS: _gcp_model.annotation_value("/" + f for f in lb.firewalls),
             a.FORWARDING_RULES: "/" + lb.forwarding_rule,
+            a.HEALTH_CHECKS: _gcp_model.annotation_value(
+                "/" + _gcp_model.health_check_path(b) for b in backends),
+            a.SSL_CERTIFICATES: _gcp_model.annotation_value("/" + c for c in lb.ssl_certificates),
             a.URL_MAPS: "/" + lb.url_map,
             a.TARGET_HTTP_PROXIES: "" if lb.https else "/" + lb.target_proxy,
             a.TARGET_HTTPS_PROXIES: "/" + lb.target_proxy if lb.https else "",
