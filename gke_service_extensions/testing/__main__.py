@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not run the simulated gateway controller")
     parser.add_argument("--no-gcp", action="store_true",
                         help="do not run the simulated Google Cloud APIs")
+    parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
+                        help="make a Wasm plugin image exist in the simulated Artifact "
+                             "Registry (repeatable; the public sample images always do)")
+    parser.add_argument("--no-admission", action="store_true",
+                        help="accept extensions whose Gateway, Service or endpoints are "
+                             "missing (GKE refuses them at creation)")
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -35,7 +41,14 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
-                      gcp=not args.no_gcp, kube_port=args.port) as sim:
+                      gcp=not args.no_gcp, kube_port=args.port,
+                      admission=not args.no_admission) as sim:
+        try:
+            for image in args.image:
+                print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
+        except (ValueError, RuntimeError) as err:
+            print(f"error: --image: {err}", file=sys.stderr)
+            return 2
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
         if sim.gcp_endpoint:

@@ -30,17 +30,21 @@ from ._kube._resources import (
 )
 from ._kube._server import KubeAPIServer, Validator, profile_validator
 from ._kube._store import ObjectStore
+from ._kube._workloads import WorkloadController
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
     from ..gcp import GCPClient, GCPRetry
 
-__all__ = ["GKE_GATEWAY_CLASSES", "GKESimulator"]
+__all__ = ["GKE_GATEWAY_CLASSES", "SAMPLE_IMAGES", "GKESimulator"]
 
 _log = logging.getLogger(__name__)
 
 GKE_GATEWAY_CLASSES = tuple(c.name for c in GATEWAY_CLASSES.values() if not c.multi_cluster)
+#: The public sample Wasm plugin images (the guide's), known to the simulated Artifact
+#: Registry from the start.
+SAMPLE_IMAGES = ("us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main",)
 _TOKEN = "gke-simulator-token"  # noqa: S105 - a dummy bearer token the simulator ignores
 
 
@@ -64,7 +68,11 @@ class GKESimulator:
     kinds fails with 422 as on GKE, unless ``allow_unconditional_update=True``;
     ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one);
     ``crd_profile`` is the CRD generation the API server validates against (default: the
-    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster).
+    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster); ``admission=True`` refuses, as
+    GKE does, creating an extension whose Gateway, Service or ready endpoints are missing
+    (default ``False``: accepted, and reported in its status by the controller, the path
+    most tests exercise; ``python -m gke_service_extensions.testing`` turns it on);
+    ``sample_images`` registers :data:`SAMPLE_IMAGES` in the simulated Artifact Registry.
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -73,7 +81,8 @@ class GKESimulator:
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
-                 crd_profile: str | None = None) -> None:
+                 crd_profile: str | None = None, admission: bool = False,
+                 sample_images: bool = True) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         if validator is None and crd_profile is not None:
@@ -82,13 +91,17 @@ class GKESimulator:
             validator = profile_validator(get_profile(crd_profile).name)
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
-                                   allow_unconditional_update=allow_unconditional_update)
+                                   allow_unconditional_update=allow_unconditional_update,
+                                   admission=admission)
+        self.workloads = WorkloadController(self.store)
+        """Deployments -> ReplicaSets -> Pods -> Endpoints (``testing/_kube/_workloads``)."""
         self.gcp_state: Any = None
         self.gcp_server: Any = None
         self.controller: Any = None
         self._project_id = project_id
         self._project_number = project_number
         self._want_gcp = gcp
+        self._sample_images = sample_images
         self._want_controller = controller
         self._controller_settings = controller_settings
         self._dir: Path | None = None
@@ -111,6 +124,7 @@ class GKESimulator:
         self._started = True
         try:
             self._kube.start()
+            self.workloads.start()
             self._dir = Path(tempfile.mkdtemp(prefix="gke-simulator-"))
             self.kubeconfig_path.write_text(yaml.safe_dump(self.kubeconfig()))
             for name in GKE_GATEWAY_CLASSES:
@@ -145,6 +159,7 @@ class GKESimulator:
                 self.gcp_server.stop()
             finally:
                 self.gcp_server = None
+        self.workloads.stop()
         self._kube.stop()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -160,6 +175,9 @@ class GKESimulator:
         self.gcp_state = state_mod.GCPState(self._project_id, self._project_number)
         self.gcp_server = server_mod.GCPServer(self.gcp_state)
         self.gcp_server.start()
+        if self._sample_images:
+            for image in SAMPLE_IMAGES:
+                self.gcp_state.register_image(image)
 
     def _start_controller(self) -> None:
         try:
@@ -313,7 +331,12 @@ class GKESimulator:
             "metadata": {"name": name, "namespace": namespace}, "spec": spec})
 
     def add_image(self, image_uri: str, digest: str | None = None) -> str:
-        """Make a container image exist in the simulated Artifact Registry; its digest."""
+        """Make a container image exist in the simulated Artifact Registry; its digest.
+
+        ``image_uri`` may carry the digest as ``URI=sha256:...`` (the shell's ``--image``).
+        """
+        if digest is None and "=" in image_uri:
+            image_uri, digest = image_uri.split("=", 1)
         if self.gcp_state is None:
             raise RuntimeError("the GKE simulator runs without its Google Cloud part")
         return str(self.gcp_state.register_image(image_uri, digest))

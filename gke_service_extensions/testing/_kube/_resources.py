@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..._gke import (
+    DEPLOYMENT,
     ENDPOINT_SLICE,
     ENDPOINTS,
     EVENT,
@@ -15,7 +16,10 @@ from ..._gke import (
     GATEWAY_CLASS,
     HTTP_ROUTE,
     NAMESPACE,
+    POD,
+    REPLICA_SET,
     ROUTING_EXTENSION,
+    SECRET,
     SERVICE,
     SHORT_NAMES,
     TRAFFIC_EXTENSION,
@@ -24,6 +28,7 @@ from ..._gke import (
 )
 
 __all__ = [
+    "DEPLOYMENT",
     "ENDPOINTS",
     "ENDPOINT_SLICE",
     "EVENT",
@@ -31,7 +36,10 @@ __all__ = [
     "GATEWAY_CLASS",
     "HTTP_ROUTE",
     "NAMESPACE",
+    "POD",
+    "REPLICA_SET",
     "ROUTING_EXTENSION",
+    "SECRET",
     "SERVED",
     "SERVICE",
     "TRAFFIC_EXTENSION",
@@ -71,6 +79,10 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(NAMESPACE, short_names=SHORT_NAMES[NAMESPACE]),
     ServedKind(EVENT, short_names=SHORT_NAMES[EVENT], has_status=False),
     ServedKind(ENDPOINT_SLICE, has_status=False),
+    ServedKind(DEPLOYMENT, short_names=SHORT_NAMES[DEPLOYMENT], categories=("all",)),
+    ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",)),
+    ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),
+    ServedKind(SECRET, has_status=False),
 )
 
 _BY_PLURAL = {(k.info.group, k.info.version, k.info.plural): k for k in SERVED}

@@ -23,7 +23,7 @@ import yaml
 
 from ..._errors import Problem
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
-from . import _discovery
+from . import _admission, _discovery
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
@@ -128,8 +128,10 @@ class KubeAPIServer:
                  host: str = "127.0.0.1", port: int = 0,
                  sleep: Callable[[float], bool] | None = None,
                  unknown_fields: UnknownFieldFinder | None = None,
-                 allow_unconditional_update: bool = True) -> None:
+                 allow_unconditional_update: bool = True, admission: bool = False) -> None:
         self.store = store
+        #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
+        self.admission = admission
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
         self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
@@ -505,32 +507,40 @@ class KubeAPIServer:
         dry = self._dry_run(req)
         if t.kind.has_status:
             obj.pop("status", None)
-        if t.info == SERVICE:
-            self._default_service(obj)
+        self._defaults(t, obj)
         warnings = self._validate(req, t, obj)
+        self._admit(t, obj)
         obj["metadata"].pop("resourceVersion", None)
         obj["metadata"]["managedFields"] = record_update(
             None, obj, self._manager(req), t.info.api_version, None)
         created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
         return Response(201, created, warnings)
 
-    def _default_service(self, obj: dict[str, Any]) -> None:
-        """What the real API server fills in on a new Service."""
-        spec = obj.setdefault("spec", {})
-        if not isinstance(spec, dict):
+    def _defaults(self, t: _Target, obj: dict[str, Any]) -> None:
+        """What the real API server fills in on a write (``_admission``)."""
+        if t.subresource is not None:
             return
-        spec.setdefault("type", "ClusterIP")
-        spec.setdefault("sessionAffinity", "None")
-        if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
-            with self._lock:
-                self._next_ip += 1
-                n = self._next_ip
-            spec["clusterIP"] = f"10.96.{n // 250 % 250}.{n % 250 + 1}"
-            spec["clusterIPs"] = [spec["clusterIP"]]
-        for port in spec.get("ports") or []:
-            if isinstance(port, dict):
-                port.setdefault("protocol", "TCP")
-                port.setdefault("targetPort", port.get("port"))
+        if t.info == SERVICE:
+            _admission.default_service(obj, self._next_cluster_ip)
+        _admission.apply_defaults(t.info, obj)
+
+    def _next_cluster_ip(self) -> str:
+        with self._lock:
+            self._next_ip += 1
+            n = self._next_ip
+        return f"10.96.{n // 250 % 250}.{n % 250 + 1}"
+
+    def _admit(self, t: _Target, obj: Mapping[str, Any]) -> None:
+        """GKE's admission of a new extension: 422 as the guide shows it."""
+        if not self.admission:
+            return
+        problem = _admission.admission_problem(t.info, obj, self.store)
+        if problem is None:
+            return
+        name = (obj.get("metadata") or {}).get("name") or ""
+        # No details: kubectl then prints the message as GKE's (the guide's) output shows it.
+        raise ApiError(422, "Invalid", f'{t.info.kind}.{t.info.group} "{name}" is invalid: '
+                       f"{problem}", details={})
 
     def _update(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
@@ -616,6 +626,7 @@ class KubeAPIServer:
                           for path, msg in err.causes]
                 raise ApiError(409, "Conflict", str(err),
                                details={**details_for(t.info, t.name), "causes": causes}) from err
+            self._defaults(t, new)
             warnings = self._validate(req, t, _effective(t, current, new))
             try:
                 if current is None:
@@ -623,6 +634,7 @@ class KubeAPIServer:
                         raise ApiError(404, "NotFound",
                                        f'{resource_name(t.info)} "{t.name}" not found',
                                        details=details_for(t.info, t.name))
+                    self._admit(t, new)
                     new["metadata"].pop("resourceVersion", None)
                     return Response(201, self.store.create(t.info, new, dry_run=dry),
                                     warnings)
