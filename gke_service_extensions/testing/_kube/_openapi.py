@@ -14,7 +14,26 @@ from typing import Any
 
 from ._resources import SERVED, ServedKind
 
-__all__ = ["openapi_v3_document", "openapi_v3_index"]
+__all__ = ["OPENAPI_V2_MEDIA_TYPE", "openapi_v2_document", "openapi_v3_document",
+           "openapi_v3_index"]
+
+OPENAPI_V2_MEDIA_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def _pb_string(field: int, value: bytes) -> bytes:
+    """One length-delimited protobuf field (lengths here stay below 128)."""
+    return bytes([field << 3 | 2, len(value)]) + value
+
+
+def openapi_v2_document() -> bytes:
+    """``/openapi/v2``: a gnostic ``openapi_v2.Document`` in protobuf, with no definitions.
+
+    kubectl 1.27 fetches it before ``apply``, ``create``, ``diff`` and ``edit`` and fails
+    without it; with no definitions it falls back to its built-in types for core kinds and
+    JSON merge patch for the rest, and leaves validation to the server.
+    """
+    info = _pb_string(1, b"Kubernetes") + _pb_string(2, b"v1.32.4")
+    return _pb_string(1, b"2.0") + _pb_string(2, info)
 
 _QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
 # Strategic merge patch is accepted for core kinds but not advertised: kubectl would then

@@ -23,11 +23,16 @@ import yaml
 
 from ..._errors import Problem
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
-from . import _admission, _discovery
+from . import _admission, _discovery, _protobuf
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
-from ._openapi import openapi_v3_document, openapi_v3_index
+from ._openapi import (
+    OPENAPI_V2_MEDIA_TYPE,
+    openapi_v2_document,
+    openapi_v3_document,
+    openapi_v3_index,
+)
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from ._resources import NAMESPACE, SERVICE, ServedKind, find_by_plural
 from ._selectors import (
@@ -201,6 +206,9 @@ class KubeAPIServer:
         path = req.path.rstrip("/") or "/"
         parts = [p for p in path.split("/") if p]
         try:
+            if req.method == "GET" and parts == ["openapi", "v2"]:
+                return Response(200, openapi_v2_document(),
+                                {"Content-Type": OPENAPI_V2_MEDIA_TYPE})
             if req.method == "GET":
                 doc = self._non_resource(parts)
                 if doc is not None:
@@ -290,7 +298,7 @@ class KubeAPIServer:
                 return self._delete_collection(req, t)
         else:
             if m == "GET":
-                return Response(200, self._get(t))
+                return Response(200, self._get_maybe_table(req, t))
             if m == "PUT":
                 return self._update(req, t)
             if m == "PATCH":
@@ -309,6 +317,14 @@ class KubeAPIServer:
         if obj is None:
             raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
                            details=details_for(t.info, t.name))
+        return obj
+
+    def _get_maybe_table(self, req: Request, t: _Target) -> dict[str, Any]:
+        """A GET by name, as a one-row Table when the client asks for one (kubectl get)."""
+        obj = self._get(t)
+        if t.subresource is None and wants_table(req.headers.get("Accept", "")):
+            meta = {"resourceVersion": (obj.get("metadata") or {}).get("resourceVersion")}
+            return table(t.info, [obj], meta, req.param("includeObject"))
         return obj
 
     def _selectors(self, req: Request, t: _Target) -> Callable[[Mapping[str, Any]], bool]:
@@ -352,7 +368,7 @@ class KubeAPIServer:
                 meta["remainingItemCount"] = len(items) - limit
                 items = items[:limit]
         if wants_table(req.headers.get("Accept", "")):
-            return Response(200, table(t.info, items, meta))
+            return Response(200, table(t.info, items, meta, req.param("includeObject")))
         body = {"apiVersion": t.info.api_version, "kind": t.info.list_kind, "metadata": meta,
                 "items": items}
         return Response(200, body)
@@ -413,6 +429,9 @@ class KubeAPIServer:
     def _body(self, req: Request, *, yaml_ok: bool = False) -> Any:
         if not req.body:
             raise ApiError(400, "BadRequest", "the body of the request was empty")
+        decoded = _binary_body(req)
+        if decoded is not None:
+            return decoded
         try:
             if yaml_ok or "yaml" in req.headers.get("Content-Type", ""):
                 return yaml.safe_load(req.body)
@@ -697,6 +716,25 @@ class KubeAPIServer:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _binary_body(req: Request) -> dict[str, Any] | None:
+    """A protobuf body decoded (``_protobuf``: what kubectl sends as protobuf), None for a
+    text body; 415 for protobuf of other kinds and for CBOR, as a server without the codec
+    answers."""
+    ctype = req.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if not ctype.endswith(("protobuf", "cbor")):
+        return None
+    try:
+        decoded = _protobuf.decode(req.body) if ctype.endswith("protobuf") else None
+    except ValueError as err:
+        raise ApiError(400, "BadRequest",
+                       f"the body of the request could not be decoded: {err}") from err
+    if decoded is None:
+        raise ApiError(415, "UnsupportedMediaType",
+                       "the body of the request was in an unknown format - accepted media "
+                       "types include: application/json, application/yaml", details={})
+    return decoded
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
