@@ -52,7 +52,9 @@ def test_get_by_name_is_a_server_side_table_and_sort_by_sees_the_objects(
     assert "443/TCP,80/TCP" in row
     lines = shell_sim.kubectl("get", "services", "--sort-by=.metadata.name").stdout
     names = [line.split()[0] for line in lines.splitlines()[1:]]
-    assert names == sorted(names) and "a-first" in names and len(names) >= 2
+    assert names == sorted(names)
+    assert "a-first" in names
+    assert len(names) >= 2
 
 
 def test_server_side_apply_gets_the_api_servers_defaults(shell_sim: ShellSim,
@@ -78,9 +80,11 @@ def test_lightkube_drives_the_callout_app(shell_sim: ShellSim) -> None:
     for obj in codecs.load_all_yaml(Path(APP).read_text()):
         client.create(obj)
     deployment = client.get(Deployment, "extension-service-app")
-    assert deployment.spec is not None and deployment.spec.replicas == 1
+    assert deployment.spec is not None
+    assert deployment.spec.replicas == 1
     svc = client.get(Service, "extension-service")
-    assert svc.spec is not None and svc.spec.ports is not None
+    assert svc.spec is not None
+    assert svc.spec.ports is not None
     assert svc.spec.ports[0].appProtocol == "HTTP2"
     assert client.get(Secret, "envoy-certs").data is not None
     for _ in range(100):
@@ -88,4 +92,5 @@ def test_lightkube_drives_the_callout_app(shell_sim: ShellSim) -> None:
         if endpoints.subsets:
             break
         time.sleep(0.1)
-    assert endpoints.subsets and endpoints.subsets[0].addresses
+    assert endpoints.subsets
+    assert endpoints.subsets[0].addresses
