@@ -3,7 +3,9 @@
 :class:`GCPClient` reads ``LbTrafficExtension``, ``LbRouteExtension`` and ``WasmPlugin``
 resources (with every version) into frozen, typed views, reads everything a Gateway's
 ``networking.gke.io/*`` annotations name in one call (:meth:`GCPClient.resources_for_gateway`),
-and resolves Artifact Registry images to their digests. Importing this package loads no
+compares what a custom resource asks for with what Google Cloud has (:meth:`GCPClient.drift`,
+or the pure :func:`drift` over REST JSON), and resolves Artifact Registry images to their
+digests. Importing this package loads no
 Google library: they load on a client's first call.
 
 Errors are :class:`~gke_service_extensions.GCPError` subclasses; each call has a timeout and
@@ -13,9 +15,11 @@ a deadline-bounded retry (:class:`GCPRetry`).
 from __future__ import annotations
 
 from ._client import GCPClient
+from ._drift import Difference, drift
 from ._images import ImageReference, ResolvedImage, parse_image_reference
 from ._retry import DEFAULT_GCP_RETRY, NO_GCP_RETRY, GCPRetry
 from ._views import (
+    GatewayDifference,
     GatewayResources,
     GCPExtension,
     GCPExtensionChain,
@@ -29,10 +33,12 @@ from ._views import (
 __all__ = [
     "DEFAULT_GCP_RETRY",
     "NO_GCP_RETRY",
+    "Difference",
     "GCPClient",
     "GCPExtension",
     "GCPExtensionChain",
     "GCPRetry",
+    "GatewayDifference",
     "GatewayResources",
     "ImageReference",
     "LbRouteExtension",
@@ -41,5 +47,6 @@ __all__ = [
     "PluginVersion",
     "ResolvedImage",
     "WasmPlugin",
+    "drift",
     "parse_image_reference",
 ]

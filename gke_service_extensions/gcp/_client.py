@@ -8,6 +8,7 @@ error comes out as a :class:`~gke_service_extensions.GCPError`.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import threading
@@ -15,17 +16,36 @@ from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .._errors import GCPError, GCPNotFoundError, ResourceNameError
+from .._errors import (
+    GCPError,
+    GCPNotFoundError,
+    ImageReferenceError,
+    ManifestError,
+    ResourceNameError,
+)
 from .._gke import (
+    GATEWAY,
+    WASM_PLUGIN,
     GatewayAnnotation,
     GCPCollection,
     GCPResourceName,
+    binding_for_kind,
+    id_names,
     parse_resource_name,
     split_annotation,
+    wire_form,
 )
+from ._drift import Difference
+from ._drift import drift as _drift
 from ._images import ImageReference, ResolvedImage, parse_image_reference
 from ._retry import DEFAULT_GCP_RETRY, GCPRetry
-from ._views import GatewayResources, LbRouteExtension, LbTrafficExtension, WasmPlugin
+from ._views import (
+    GatewayDifference,
+    GatewayResources,
+    LbRouteExtension,
+    LbTrafficExtension,
+    WasmPlugin,
+)
 
 if TYPE_CHECKING:
     from ..kube import ExtensionsClient
@@ -330,6 +350,111 @@ class GCPClient:
             missing=tuple(dict.fromkeys(missing)),
         )
 
+    # ------------------------------------------------------------------ drift
+
+    def drift(
+        self,
+        obj: Any,
+        gateway: Gateway | Mapping[str, Any] | str | None = None,
+        *,
+        kube: ExtensionsClient | None = None,
+        namespace: str | None = None,
+        resolve_images: bool = False,
+    ) -> list[Difference]:
+        """What ``obj`` asks for that Google Cloud does not have; ``[]`` when in sync.
+
+        ``obj`` is a GCPTrafficExtension, GCPRoutingExtension or GCPWasmPlugin (model or
+        manifest). The Google Cloud resource GKE made for it is found through the
+        ``networking.gke.io/*`` annotations of ``gateway`` (a Gateway, its manifest, or its
+        name read with ``kube``), or, without ``gateway``, of every Gateway in the
+        extension's ``targetRefs`` (read with ``kube``); a GCPWasmPlugin without
+        ``gateway`` is looked up among the project's global WasmPlugins. Among the
+        resources a Gateway names, the one GKE made for ``obj`` is the one whose
+        GKE-generated id names its namespace and name (or the only one).
+
+        Each :class:`Difference` has the YAML path in ``obj``, what the cluster asks and
+        what Google Cloud has; found through a Gateway, it is a :class:`GatewayDifference`
+        naming that Gateway. A resource GKE has not made (yet) is one difference at
+        ``metadata.name``. ``resolve_images=True`` also compares each tagged image's
+        current digest (one Artifact Registry call per version) with the one Google
+        Cloud serves. Project number and id of the same project compare equal.
+        """
+        try:
+            manifest = wire_form(obj)
+        except TypeError as exc:
+            raise ManifestError(f"drift compares a custom resource: {exc}") from None
+        kind = str(manifest.get("kind"))
+        binding = binding_for_kind(kind)
+        if binding is None:
+            raise ManifestError(f"drift compares GCPTrafficExtension, GCPRoutingExtension and "
+                                f"GCPWasmPlugin with Google Cloud; got kind {kind!r}")
+        meta = manifest.get("metadata") or {}
+        ns = str(meta.get("namespace") or namespace or "default")
+        name = str(meta.get("name"))
+        resolver = self._digest_or_none if resolve_images else None
+        view_type = _VIEW_TYPES[binding.collection]
+        if gateway is None and kind == WASM_PLUGIN.kind:
+            found = _pick(self.list_wasm_plugins("global"), ns, name)
+            if found is None:
+                return [Difference("metadata.name", f"{ns}/{name}", None,
+                                   f"{view_type.__name__} for")]
+            return _drift(manifest, found.raw, resolve_digest=resolver)
+        out: list[Difference] = []
+        for where, on_gateway in self._drift_gateways(manifest, gateway, ns, kube):
+            views, pairs = self._annotated(on_gateway, binding.annotation)
+            chosen = _pick(views, ns, name)
+            if chosen is None:
+                out.append(GatewayDifference("metadata.name", f"{ns}/{name}", None,
+                                             f"{view_type.__name__} for", gateway=where))
+                continue
+            out.extend(GatewayDifference(d.path, d.wanted, d.actual, d.what, gateway=where)
+                       for d in _drift(manifest, chosen.raw, projects=pairs,
+                                       resolve_digest=resolver))
+        return out
+
+    def _drift_gateways(self, manifest: Mapping[str, Any], gateway: Any, ns: str,
+                        kube: ExtensionsClient | None) -> list[tuple[str, Mapping[str, str]]]:
+        if gateway is not None:
+            return [_gateway_annotations(gateway, ns, kube)]
+        refs = [r for r in (manifest.get("spec") or {}).get("targetRefs") or []
+                if isinstance(r, Mapping) and r.get("kind", GATEWAY.kind) == GATEWAY.kind]
+        if kube is None:
+            raise TypeError("drift() needs gateway= or kube= (an ExtensionsClient) to find "
+                            "the Gateways GKE annotated")
+        return [_gateway_annotations(str(r.get("name")), str(r.get("namespace") or ns), kube)
+                for r in refs]
+
+    def _annotated(self, annotations: Mapping[str, str], key: GatewayAnnotation
+                   ) -> tuple[list[Any], list[tuple[str, str]]]:
+        """The resources one annotation names (those that exist), and the (project number,
+        project id) pairs learnt from reading them."""
+        views: list[Any] = []
+        pairs: list[tuple[str, str]] = []
+        get: Callable[..., Any] = {
+            GatewayAnnotation.LB_TRAFFIC_EXTENSIONS: self.get_lb_traffic_extension,
+            GatewayAnnotation.LB_ROUTE_EXTENSIONS: self.get_lb_route_extension,
+            GatewayAnnotation.WASM_PLUGINS: self.get_wasm_plugin}[key]
+        location = ("global" if key == GatewayAnnotation.WASM_PLUGINS
+                    else _extension_location(annotations))
+        for item in split_annotation(annotations.get(key)):
+            try:
+                asked = parse_resource_name(item, collection=key.collection)
+                view = get(asked, location=location)
+            except (ValueError, GCPNotFoundError):
+                continue
+            views.append(view)
+            answered = view.resource_name.project
+            if asked.project and answered and asked.project != answered:
+                number, pid = sorted((asked.project, answered), key=lambda p: not p.isdigit())
+                pairs.append((number, pid))
+        return views, pairs
+
+    def _digest_or_none(self, image: str) -> str | None:
+        try:
+            return self.resolve_image(image).digest
+        except (GCPNotFoundError, ImageReferenceError):
+            return None
+
     # ------------------------------------------------------------------ images
 
     def resolve_image(self, image: str | ImageReference) -> ResolvedImage:
@@ -402,7 +527,7 @@ def _client_options(client_options: Any, api_endpoint: str | None) -> Any:
     elif isinstance(client_options, Mapping):
         options = lib.from_dict(dict(client_options))
     else:
-        options = client_options
+        options = copy.copy(client_options)  # never change the caller's object
     if api_endpoint is not None:
         options.api_endpoint = api_endpoint
     return options
@@ -429,6 +554,22 @@ def _gateway_annotations(
         raise TypeError(f"not a Gateway: {type(gateway).__name__}")
     return (f"{metadata.namespace or 'default'}/{metadata.name}",
             dict(metadata.annotations or {}))
+
+
+_VIEW_TYPES: dict[str, type[LbTrafficExtension | LbRouteExtension | WasmPlugin]] = {
+    GCPCollection.LB_TRAFFIC_EXTENSIONS: LbTrafficExtension,
+    GCPCollection.LB_ROUTE_EXTENSIONS: LbRouteExtension,
+    GCPCollection.WASM_PLUGINS: WasmPlugin,
+}
+
+
+def _pick(views: list[Any], namespace: str, name: str) -> Any | None:
+    """The resource GKE made for ``namespace/name`` among ``views``, or None: the one whose
+    generated id names it, else the only one."""
+    by_id = [v for v in views if id_names(v.resource_name.resource_id, namespace, name)]
+    if len(by_id) == 1:
+        return by_id[0]
+    return views[0] if len(views) == 1 else None
 
 
 def _extension_location(annotations: Mapping[str, str]) -> str:

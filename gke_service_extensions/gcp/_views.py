@@ -26,10 +26,12 @@ from .._gke import (
     sample_rate_from_api,
 )
 from ..models import BodySendMode, Event
+from ._drift import Difference
 
 __all__ = [
     "GCPExtension",
     "GCPExtensionChain",
+    "GatewayDifference",
     "GatewayResources",
     "LbRouteExtension",
     "LbTrafficExtension",
@@ -361,6 +363,16 @@ class WasmPlugin:
 
 
 # --------------------------------------------------------------------------- per gateway
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayDifference(Difference):
+    """A :class:`Difference` on the resource GKE made for one Gateway (``namespace/name``)."""
+
+    gateway: str = ""
+
+    def __str__(self) -> str:
+        return f"Gateway {self.gateway}: {Difference.__str__(self)}"
 
 
 @dataclass(frozen=True, slots=True)

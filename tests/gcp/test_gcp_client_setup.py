@@ -62,3 +62,15 @@ def test_views_tolerate_sparse_and_unknown_values() -> None:
     plugin = WasmPlugin.from_json({"name": "projects/p/locations/global/wasmPlugins/w"})
     assert (plugin.versions, plugin.main_version, plugin.log_config) == ({}, None, None)
     assert PluginLogConfig.from_json({"enable": True}).sample_rate_ppm == 0
+
+
+def test_the_callers_client_options_are_not_changed() -> None:
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+
+    options = ClientOptions(quota_project_id="billing")
+    gcp = GCPClient(project="p", credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+                    client_options=options, api_endpoint="http://127.0.0.1:9")
+    assert options.api_endpoint is None
+    assert gcp._client("ns").api_endpoint == "http://127.0.0.1:9"
+    gcp.close()

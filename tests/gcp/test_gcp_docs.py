@@ -29,7 +29,7 @@ def test_the_opening_example_reads_back_what_gke_built(
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = run(block("resources_for_gateway"), capsys)
-    assert len(out) == 4
+    assert len(out) == 5
     assert re.match(r"projects/sim-project/locations/global/lbTrafficExtensions/\S+ "
                     r"\[\[<Event.REQUEST_HEADERS: 'RequestHeaders'>\]\]$", out[0])
     # GKE generates the version id: PREFIX-VERSIONNAME-SUFFIX
@@ -37,6 +37,7 @@ def test_the_opening_example_reads_back_what_gke_built(
     assert out[2] == "0.5 500000"
     assert re.match(r"us-docker.pkg.dev/my-project/wasm/header-rewrite@sha256:[0-9a-f]{64}$",
                     out[3])
+    assert out[4] == "[] []"
 
 
 def test_the_image_reference_example_prints_what_it_says(

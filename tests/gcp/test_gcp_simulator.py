@@ -15,11 +15,13 @@ from gke_service_extensions import (
     GCPNotFoundError,
     GCPPermissionDeniedError,
     GCPQuotaError,
+    GCPRoutingExtension,
     GCPTimeoutError,
     GCPUnavailableError,
+    GCPWasmPlugin,
 )
 from gke_service_extensions._gke import id_names
-from gke_service_extensions.gcp import GCPClient, GCPRetry
+from gke_service_extensions.gcp import GatewayDifference, GCPClient, GCPRetry
 from gke_service_extensions.kube import ExtensionsClient
 from gke_service_extensions.testing import GKESimulator
 from gke_service_extensions.testing._controller import ControllerSettings
@@ -209,3 +211,83 @@ def test_an_api_slower_than_the_timeout_is_a_gcp_timeout(sim: GKESimulator) -> N
     with sim.gcp(retry=GCPRetry(timeout=0.5, attempts=2, sleep=lambda s: None)) as gcp, \
             pytest.raises(GCPTimeoutError, match="no answer in time"):
         gcp.list_wasm_plugins()
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_drift_is_empty_once_gke_has_programmed_everything(
+    gcp: GCPClient, kube: ExtensionsClient
+) -> None:
+    for obj in gcp_objects():
+        assert gcp.drift(obj, kube=kube) == [], obj.ref
+    plugin = gcp_objects()[0]
+    assert gcp.drift(plugin, "external", kube=kube) == []
+    assert gcp.drift(plugin, resolve_images=True) == []
+
+
+def test_drift_of_a_resource_gke_has_not_made_says_so(
+    sim: GKESimulator, gcp: GCPClient, kube: ExtensionsClient
+) -> None:
+    sim.add_gateway("bare", "gke-l7-global-external-managed")
+    traffic = gcp_objects()[1].to_manifest()
+    traffic["metadata"]["name"] = "unapplied"
+    traffic["spec"]["targetRefs"][0]["name"] = "bare"
+    (diff,) = gcp.drift(traffic, kube=kube)
+    assert isinstance(diff, GatewayDifference)
+    assert (diff.path, diff.wanted, diff.actual, diff.gateway) == (
+        "metadata.name", "default/unapplied", None, "default/bare")
+    assert str(diff) == ("Gateway default/bare: metadata.name: cluster asks LbTrafficExtension "
+                         "for default/unapplied, Google Cloud has nothing")
+
+
+def test_drift_needs_a_gateway_or_kube_for_an_extension(gcp: GCPClient) -> None:
+    with pytest.raises(TypeError, match="needs gateway= or kube="):
+        gcp.drift(gcp_objects()[1])
+
+
+def test_drift_names_a_spec_change_the_controller_has_not_programmed_yet() -> None:
+    with GKESimulator(controller_settings=ControllerSettings(programming_delay=0.0)) as sim:
+        sim.add_gateway("external", "gke-l7-global-external-managed")
+        sim.add_gateway("internal", "gke-l7-rilb")
+        sim.add_service("callout", port=443)
+        sim.add_image(IMAGE_V1)
+        sim.add_image(IMAGE_V2)
+        with ExtensionsClient(sim.api_client()) as kube, sim.gcp() as gcp:
+            plugin, traffic, routing = [kube.apply(o) for o in gcp_objects()]
+            kube.wait_all_programmed([plugin, traffic, routing], timeout=30)
+            sim.controller.pause()
+            changed = routing.to_manifest()
+            changed["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "500ms"
+            routing = kube.apply(GCPRoutingExtension.from_manifest(changed))
+            (diff,) = gcp.drift(routing, kube=kube)
+            assert diff.path == "spec.extensionChains[0].extensions[0].timeout"
+            assert (diff.wanted, diff.gateway) == ("500ms", "default/internal")
+            assert str(diff) == ("Gateway default/internal: spec.extensionChains[0].extensions[0]."
+                                 "timeout: cluster asks 500ms, Google Cloud has 0.250s")
+            wasm = plugin.to_manifest()
+            wasm["spec"]["logConfig"]["sampleRate"] = 500_000
+            plugin = kube.apply(GCPWasmPlugin.from_manifest(wasm))
+            assert [d.path for d in gcp.drift(plugin)] == ["spec.logConfig.sampleRate"]
+            sim.controller.resume()
+            kube.wait_all_programmed([plugin, routing], timeout=30)
+            assert gcp.drift(routing, kube=kube) == []
+            assert gcp.drift(plugin) == []
+
+
+def test_drift_picks_the_resource_whose_generated_id_names_the_object(
+    sim: GKESimulator, gcp: GCPClient, kube: ExtensionsClient
+) -> None:
+    other = "gkegw1-588n-default-other-0123456789ab"
+    sim.gcp_state.put_lb_traffic_extension("global", other, {
+        "loadBalancingScheme": "EXTERNAL_MANAGED", "extensionChains": []})
+    try:
+        gateway = kube.get(Gateway, "external").to_manifest()
+        key = "networking.gke.io/lb-traffic-extensions"
+        mine = gateway["metadata"]["annotations"][key]
+        gateway["metadata"]["annotations"][key] = (
+            f"/projects/{sim.project_number}/locations/global/lbTrafficExtensions/{other}, "
+            f"{mine}")
+        assert gcp.drift(gcp_objects()[1], gateway) == []
+    finally:
+        sim.gcp_state.delete_lb_traffic_extension("global", other)
