@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from ..._gke import GKE_NETWORKING_GROUP
 from ._resources import SERVED, ServedKind
 
 __all__ = ["OPENAPI_V2_MEDIA_TYPE", "openapi_v2_document", "openapi_v3_document",
@@ -59,7 +60,7 @@ def openapi_v3_document(group: str, version: str) -> dict[str, Any] | None:
     schemas: dict[str, Any] = {}
     for kind in kinds:
         paths.update(_paths(kind))
-        schemas[_schema_name(kind)] = {
+        schemas[_schema_name(kind)] = _crd_schema(kind) or {
             "type": "object",
             "x-kubernetes-preserve-unknown-fields": True,
             "x-kubernetes-group-version-kind": [_gvk(kind)],
@@ -79,6 +80,22 @@ def openapi_v3_index() -> dict[str, Any]:
         path = _gv_path(group, version)
         out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest.upper()}"}
     return {"paths": out}
+
+
+def _crd_schema(kind: ServedKind) -> dict[str, Any] | None:
+    """The CRD's structural schema of a networking.gke.io kind (``kubectl explain`` reads
+    its fields), None for other kinds."""
+    from ...models._crd import to_crd
+    from ...models._registry import model_for
+
+    model = (model_for(kind.info.api_version, kind.info.kind)
+             if kind.info.group == GKE_NETWORKING_GROUP else None)
+    if model is None:
+        return None
+    version = to_crd(model)["spec"]["versions"][0]
+    schema: dict[str, Any] = dict(version["schema"]["openAPIV3Schema"])
+    schema["x-kubernetes-group-version-kind"] = [_gvk(kind)]
+    return schema
 
 
 def _gvk(kind: ServedKind) -> dict[str, str]:

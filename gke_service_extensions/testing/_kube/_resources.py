@@ -50,6 +50,8 @@ __all__ = [
     "served_kind",
 ]
 
+from ._auth import REVIEWS
+
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -62,9 +64,11 @@ class ServedKind:
     has_status: bool = True
     categories: tuple[str, ...] = ()
 
+    create_only: bool = False
+
     @property
     def verbs(self) -> tuple[str, ...]:
-        return _ALL_VERBS
+        return ("create",) if self.create_only else _ALL_VERBS
 
 
 SERVED: tuple[ServedKind, ...] = (
@@ -83,6 +87,7 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",)),
     ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),
     ServedKind(SECRET, has_status=False),
+    *(ServedKind(review, has_status=False, create_only=True) for review in REVIEWS),
 )
 
 _BY_PLURAL = {(k.info.group, k.info.version, k.info.plural): k for k in SERVED}

@@ -23,7 +23,7 @@ import yaml
 
 from ..._errors import Problem
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
-from . import _admission, _discovery, _protobuf
+from . import _admission, _auth, _discovery, _protobuf
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
@@ -213,6 +213,11 @@ class KubeAPIServer:
                 doc = self._non_resource(parts)
                 if doc is not None:
                     return Response(200, doc)
+            if req.method == "POST" and parts[:1] == ["apis"] and len(parts) == 4:
+                binary = "protobuf" in req.headers.get("Content-Type", "")
+                answer = _auth.review(parts, {} if binary or not req.body else self._body(req))
+                if answer is not None:
+                    return Response(201, answer)
             target = self._resolve(parts)
             if target is None:
                 raise ApiError(404, "NotFound",
@@ -592,6 +597,12 @@ class KubeAPIServer:
             raise ApiError(415, "UnsupportedMediaType",
                            f"the body of the request was in an unknown format - accepted "
                            f"media types include: {', '.join(_PATCH_TYPES)}", details={})
+        if kind == "strategic" and t.info.group in _CUSTOM_GROUPS:
+            raise ApiError(415, "UnsupportedMediaType",  # custom resources: no SMP
+                           "the body of the request was in an unknown format - accepted "
+                           "media types include: application/json-patch+json, "
+                           "application/merge-patch+json, application/apply-patch+yaml",
+                           details={})
         patch = self._body(req, yaml_ok=kind == "apply")
         dry = self._dry_run(req)
         if kind == "apply":

@@ -94,3 +94,35 @@ def test_lightkube_drives_the_callout_app(shell_sim: ShellSim) -> None:
         time.sleep(0.1)
     assert endpoints.subsets
     assert endpoints.subsets[0].addresses
+
+
+def test_kubectl_1_33_explains_the_crd_fields(shell_sim: ShellSim) -> None:
+    out = shell_sim.kubectl("explain", "gcptrafficextension.spec.extensionChains",
+                            version="1.33").stdout
+    assert "FIELD: extensionChains <[]Object>" in out
+    assert "matchCondition\t<Object>" in out
+    assert "name\t<string> -required-" in out
+
+
+def test_a_strategic_merge_patch_on_a_custom_resource_is_refused_with_415(
+    shell_sim: ShellSim
+) -> None:
+    shell_sim.kubectl("apply", "-f", str(EXAMPLES / "wasm-plugin.yaml"), check=False)
+    proc = shell_sim.kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=strategic",
+                             "-p", '{"spec": {}}', check=False)
+    # kubectl recognises the 415 and says so, as with a real API server
+    assert ("application/strategic-merge-patch+json is not supported by networking.gke.io/v1, "
+            "Kind=GCPWasmPlugin" in proc.stderr)
+    shell_sim.kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=merge",
+                      "-p", '{"metadata": {"labels": {"a": "b"}}}')
+
+
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
+def test_auth_whoami_and_can_i_answer_for_the_simulators_user(
+    shell_sim: ShellSim, version: str | None
+) -> None:
+    assert shell_sim.kubectl("auth", "can-i", "create", "gcptrafficextensions",
+                             version=version).stdout.strip() == "yes"
+    if version != "1.27":  # whoami is beta in 1.27 (v1beta1), v1 from 1.28
+        out = shell_sim.kubectl("auth", "whoami", version=version).stdout
+        assert "gke-simulator" in out
