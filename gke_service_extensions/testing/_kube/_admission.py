@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from ..._gke import (
     backend_kind,
 )
 
-__all__ = ["AdmissionProblem", "admission_problem", "apply_defaults"]
+__all__ = ["AdmissionProblem", "admission_problem", "apply_defaults", "prune"]
 
 
 class _Store(Protocol):
@@ -222,3 +223,25 @@ def admission_problem(info: ResourceInfo, obj: Mapping[str, Any],
                 return AdmissionProblem("spec.service",
                                         f'no network endpoints found for service "{name}"')
     return None
+
+
+# --------------------------------------------------------------------------- pruning
+
+_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def prune(obj: dict[str, Any], paths: list[str]) -> None:
+    """Drop the fields at ``paths`` (``spec.extensionChains[0].extensions[0].typo``) from
+    ``obj`` in place, as the API server prunes what a structural CRD schema does not
+    declare. Paths that do not lead anywhere are ignored."""
+    for path in paths:
+        tokens: list[int | str] = [int(i) if i else name for i, name in _TOKEN.findall(path)]
+        node: Any = obj
+        for token in tokens[:-1]:
+            if isinstance(token, int):
+                node = node[token] if isinstance(node, list) and token < len(node) else None
+            else:
+                node = node.get(token) if isinstance(node, dict) else None
+        last = tokens[-1] if tokens else None
+        if isinstance(node, dict) and isinstance(last, str):
+            node.pop(last, None)

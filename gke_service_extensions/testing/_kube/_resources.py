@@ -88,6 +88,20 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),
     ServedKind(SECRET, has_status=False),
     *(ServedKind(review, has_status=False, create_only=True) for review in REVIEWS),
+    # Stored and served, nothing more: kubectl's default ``apply --prune`` allowlist needs
+    # every one of them to be known.
+    ServedKind(ResourceInfo("", "v1", "ConfigMap", "configmaps"), ("cm",), False),
+    ServedKind(ResourceInfo("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+               ("pvc",)),
+    ServedKind(ResourceInfo("", "v1", "PersistentVolume", "persistentvolumes",
+                            namespaced=False), ("pv",)),
+    ServedKind(ResourceInfo("", "v1", "ReplicationController", "replicationcontrollers"),
+               ("rc",)),
+    ServedKind(ResourceInfo("batch", "v1", "Job", "jobs")),
+    ServedKind(ResourceInfo("batch", "v1", "CronJob", "cronjobs"), ("cj",)),
+    ServedKind(ResourceInfo("networking.k8s.io", "v1", "Ingress", "ingresses"), ("ing",)),
+    ServedKind(ResourceInfo("apps", "v1", "DaemonSet", "daemonsets"), ("ds",)),
+    ServedKind(ResourceInfo("apps", "v1", "StatefulSet", "statefulsets"), ("sts",)),
 )
 
 _BY_PLURAL = {(k.info.group, k.info.version, k.info.plural): k for k in SERVED}

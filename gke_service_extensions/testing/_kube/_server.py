@@ -122,7 +122,8 @@ class KubeAPIServer:
     bookmarks get one (seconds); ``sleep`` is how injected latency and stalls wait
     (default: a wait that :meth:`stop` interrupts; it returns True when interrupted);
     ``unknown_fields`` finds undeclared fields for ``fieldValidation`` (Strict: 400,
-    Warn: ``Warning`` headers, Ignore). Unknown fields are kept, not pruned.
+    Warn: ``Warning`` headers, Ignore); with Warn and Ignore they are pruned, as from a
+    structural CRD.
     ``allow_unconditional_update=False`` answers a PUT without ``metadata.resourceVersion``
     on the networking.gke.io / Gateway API kinds with 422, as GKE does (they are custom
     resources there); the default (True) accepts it like a core kind.
@@ -480,12 +481,16 @@ class KubeAPIServer:
         if directive not in ("Strict", "Warn", "Ignore"):
             raise ApiError(400, "BadRequest", f"fieldValidation must be one of Strict, Warn, "
                            f"Ignore; got {directive!r}")
-        if directive == "Ignore" or t.subresource is not None:
+        if t.subresource is not None:
             return {}
         unknown = self.unknown_fields(t.info, obj)
         if not unknown:
             return {}
+        if directive != "Strict" and isinstance(obj, dict):
+            _admission.prune(obj, unknown)  # structural CRDs: undeclared fields are dropped
         listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        if directive == "Ignore":
+            return {}
         if directive == "Strict":
             raise ApiError(400, "BadRequest",
                            f'{t.info.kind} in version "{t.info.version}" cannot be handled as '

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fidelity_shell import EXAMPLES, ShellSim
 
-APP = str(EXAMPLES / "extension-service-app.yaml")
+APP = str(EXAMPLES / "apps" / "extension-service-app.yaml")
 
 
 def test_kubectl_1_27_applies_diffs_and_creates_with_the_openapi_v2_document(
@@ -126,3 +126,33 @@ def test_auth_whoami_and_can_i_answer_for_the_simulators_user(
     if version != "1.27":  # whoami is beta in 1.27 (v1beta1), v1 from 1.28
         out = shell_sim.kubectl("auth", "whoami", version=version).stdout
         assert "gke-simulator" in out
+
+
+def test_unknown_fields_are_pruned_when_validation_is_off(shell_sim: ShellSim,
+                                                          tmp_path: Path) -> None:
+    plugin = {"apiVersion": "networking.gke.io/v1", "kind": "GCPWasmPlugin",
+              "metadata": {"name": "pruned"},
+              "spec": {"versions": [{"name": "v1", "weight": 1000000, "typo": "x",
+                                     "image": "us-docker.pkg.dev/p/r/i:v1"}]}}
+    manifest = tmp_path / "plugin.json"
+    manifest.write_text(json.dumps(plugin))
+    shell_sim.kubectl("apply", "--validate=false", "-f", str(manifest))
+    stored = json.loads(shell_sim.kubectl("get", "gcpwasmplugin", "pruned", "-o",
+                                          "json").stdout)
+    assert stored["spec"]["versions"][0] == {"name": "v1", "weight": 1000000,
+                                             "image": "us-docker.pkg.dev/p/r/i:v1"}
+
+
+def test_apply_prune_deletes_what_left_the_manifest(shell_sim: ShellSim,
+                                                    tmp_path: Path) -> None:
+    both = tmp_path / "both.yaml"
+    both.write_text("".join(
+        f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: {n}, labels: {{app: p}}}}\n"
+        f"spec: {{ports: [{{port: 80}}], selector: {{app: {n}}}}}\n" for n in ("a", "b")))
+    shell_sim.kubectl("apply", "-f", str(both), "-l", "app=p", "--prune")
+    one = tmp_path / "one.yaml"
+    one.write_text(both.read_text().split("---\n")[1])
+    out = shell_sim.kubectl("apply", "-f", str(one), "-l", "app=p", "--prune").stdout
+    assert "service/b pruned" in out
+    names = shell_sim.kubectl("get", "services", "-l", "app=p", "-o", "name").stdout.split()
+    assert names == ["service/a"]

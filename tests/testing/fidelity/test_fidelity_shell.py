@@ -13,6 +13,8 @@ import pytest
 import yaml
 from fidelity_shell import EXAMPLES, ShellSim
 
+APP = EXAMPLES / "apps" / "extension-service-app.yaml"
+
 from gke_service_extensions._gke import id_names
 
 SAMPLE_IMAGE = "us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main"
@@ -86,7 +88,7 @@ def get_json(sim: ShellSim, *args: str) -> dict[str, Any]:
 def test_the_guides_callout_app_applies_and_its_pods_feed_the_services_endpoints(
     shell_sim: ShellSim, version: str | None
 ) -> None:
-    out = shell_sim.kubectl("apply", "-f", str(EXAMPLES / "extension-service-app.yaml"),
+    out = shell_sim.kubectl("apply", "-f", str(APP),
                             version=version).stdout
     assert "deployment.apps/extension-service-app created" in out
     assert "service/extension-service created" in out
@@ -118,7 +120,7 @@ def test_the_guides_callout_app_applies_and_its_pods_feed_the_services_endpoints
 def test_an_extension_on_the_callout_app_is_programmed_from_the_shell(
     shell_sim: ShellSim, tmp_path: Path
 ) -> None:
-    shell_sim.kubectl("apply", "-f", str(EXAMPLES / "extension-service-app.yaml"))
+    shell_sim.kubectl("apply", "-f", str(APP))
     shell_sim.kubectl("rollout", "status", "deployment/extension-service-app", "--timeout=30s")
     shell_sim.kubectl("apply", "-f", write(tmp_path, GATEWAY,
                                            traffic_extension(SERVICE_BACKEND)))
@@ -142,7 +144,7 @@ def test_creation_is_refused_as_gke_does_for_a_missing_gateway_service_or_endpoi
     proc = shell_sim.kubectl("create", "-f", ext, check=False)
     assert ('is invalid: spec.service: service "extension-service" not found in namespace '
             '"default"' in proc.stderr)
-    service = yaml.safe_load_all((EXAMPLES / "extension-service-app.yaml").read_text())
+    service = yaml.safe_load_all(APP.read_text())
     (svc,) = [d for d in service if d["kind"] == "Service"]
     shell_sim.kubectl("apply", "-f", write(tmp_path, svc))
     proc = shell_sim.kubectl("apply", "--server-side", "-f", ext, check=False)
