@@ -13,10 +13,10 @@ import pytest
 import yaml
 from fidelity_shell import EXAMPLES, ShellSim
 
-APP = EXAMPLES / "apps" / "extension-service-app.yaml"
 
 from gke_service_extensions._gke import id_names
 
+APP = EXAMPLES / "apps" / "extension-service-app.yaml"
 SAMPLE_IMAGE = "us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main"
 
 GATEWAY = {
