@@ -13,7 +13,6 @@ import pytest
 import yaml
 from fidelity_shell import EXAMPLES, ShellSim
 
-
 from gke_service_extensions._gke import id_names
 
 APP = EXAMPLES / "apps" / "extension-service-app.yaml"
