@@ -11,7 +11,8 @@ import sys
 import threading
 from types import FrameType
 
-from ._simulator import GKESimulator
+from .._errors import UnknownProfileError
+from ._simulator import GKESimulator, crd_generation
 
 __all__ = ["main"]
 
@@ -21,19 +22,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gke_service_extensions.testing",
                                      description="Run a local GKE simulator.")
     parser.add_argument("--project-id", default="sim-project")
-    parser.add_argument("--port", type=int, default=0,
-                        help="Kubernetes API port (default: a free one)")
-    parser.add_argument("--no-controller", action="store_true",
-                        help="do not run the simulated gateway controller")
-    parser.add_argument("--no-gcp", action="store_true",
-                        help="do not run the simulated Google Cloud APIs")
     parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
                         help="make a Wasm plugin image exist in the simulated Artifact "
                              "Registry (repeatable; the public sample images always do)")
     parser.add_argument("--no-admission", action="store_true",
                         help="accept extensions whose Gateway, Service or endpoints are "
                              "missing (GKE refuses them at creation)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="Kubernetes API port (default: a free one)")
+    parser.add_argument("--no-controller", action="store_true",
+                        help="do not run the simulated gateway controller")
+    parser.add_argument("--no-gcp", action="store_true",
+                        help="do not run the simulated Google Cloud APIs")
+    parser.add_argument("--crd-profile", default=None,
+                        help="CRD generation the cluster serves and enforces: newest, "
+                             "gke-1.33 (or 1.33) (default: newest)")
     args = parser.parse_args(argv)
+    try:
+        profile = crd_generation(args.crd_profile)
+    except UnknownProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -41,16 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
-                      gcp=not args.no_gcp, kube_port=args.port,
-                      admission=not args.no_admission) as sim:
-        try:
-            for image in args.image:
-                print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
-        except (ValueError, RuntimeError) as err:
-            print(f"error: --image: {err}", file=sys.stderr)
-            return 2
+                      gcp=not args.no_gcp, kube_port=args.port, crd_profile=profile) as sim:
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
+        print(f"CRD profile:     {sim.crd_profile.name}")
         if sim.gcp_endpoint:
             print(f"Google Cloud:    {sim.gcp_endpoint} (project {sim.project_id}, "
                   f"number {sim.project_number})")
@@ -58,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
               f"KUBECACHEDIR={env['KUBECACHEDIR']}")
         print("                 kubectl get gatewayclasses")
+        sim.kube_server.admission = not args.no_admission  # GKE refuses at creation
+        try:
+            for image in args.image:
+                print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
+        except (ValueError, RuntimeError) as err:
+            print(f"error: --image: {err}", file=sys.stderr)
+            return 2
         print("Ctrl-C to stop.", flush=True)
         try:
             while not stop.wait(0.5):

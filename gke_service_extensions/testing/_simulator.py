@@ -91,8 +91,8 @@ class GKESimulator:
             validator = profile_validator(get_profile(crd_profile).name)
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
-                                   allow_unconditional_update=allow_unconditional_update,
-                                   admission=admission)
+                                   allow_unconditional_update=allow_unconditional_update)
+        self._kube.admission = admission
         self.workloads = WorkloadController(self.store)
         """Deployments -> ReplicaSets -> Pods -> Endpoints (``testing/_kube/_workloads``)."""
         self.gcp_state: Any = None

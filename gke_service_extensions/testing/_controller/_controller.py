@@ -320,11 +320,13 @@ class GatewayController:
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
-            self._apply_gcp()  # before status: Programmed=True means it is in Google Cloud
+            # Google Cloud and the Gateway annotations first: a client that sees
+            # Programmed=True can read what was programmed and where.
+            self._apply_gcp()
+            self._write_gateways(world, verdicts, now)
             for verdict in verdicts.values():
                 self._write_object_status(world, verdict, pending, now)
                 self._record_outcomes(world, verdict, now)
-            self._write_gateways(world, verdicts, now)
             self._write_routes(world, now)
             self._finalize_gateways()
             self._next_deadline = min(deadlines) if deadlines else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..._gke import (
-    DEPLOYMENT,
     ENDPOINT_SLICE,
     ENDPOINTS,
     EVENT,
@@ -16,10 +15,7 @@ from ..._gke import (
     GATEWAY_CLASS,
     HTTP_ROUTE,
     NAMESPACE,
-    POD,
-    REPLICA_SET,
     ROUTING_EXTENSION,
-    SECRET,
     SERVICE,
     SHORT_NAMES,
     TRAFFIC_EXTENSION,
@@ -28,7 +24,6 @@ from ..._gke import (
 )
 
 __all__ = [
-    "DEPLOYMENT",
     "ENDPOINTS",
     "ENDPOINT_SLICE",
     "EVENT",
@@ -36,10 +31,7 @@ __all__ = [
     "GATEWAY_CLASS",
     "HTTP_ROUTE",
     "NAMESPACE",
-    "POD",
-    "REPLICA_SET",
     "ROUTING_EXTENSION",
-    "SECRET",
     "SERVED",
     "SERVICE",
     "TRAFFIC_EXTENSION",
@@ -50,6 +42,7 @@ __all__ = [
     "served_kind",
 ]
 
+from ..._gke import DEPLOYMENT, POD, REPLICA_SET, SECRET
 from ._auth import REVIEWS
 
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -83,6 +76,10 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(NAMESPACE, short_names=SHORT_NAMES[NAMESPACE]),
     ServedKind(EVENT, short_names=SHORT_NAMES[EVENT], has_status=False),
     ServedKind(ENDPOINT_SLICE, has_status=False),
+)
+
+# Served for kubectl and the guide's callout app (``_workloads``, ``_auth``).
+SERVED += (
     ServedKind(DEPLOYMENT, short_names=SHORT_NAMES[DEPLOYMENT], categories=("all",)),
     ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",)),
     ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),

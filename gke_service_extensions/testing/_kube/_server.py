@@ -129,15 +129,16 @@ class KubeAPIServer:
     resources there); the default (True) accepts it like a core kind.
     """
 
+    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
+    admission: bool = False
+
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
                  validator: Validator | None = None, bookmark_interval: float = 1.0,
                  host: str = "127.0.0.1", port: int = 0,
                  sleep: Callable[[float], bool] | None = None,
                  unknown_fields: UnknownFieldFinder | None = None,
-                 allow_unconditional_update: bool = True, admission: bool = False) -> None:
+                 allow_unconditional_update: bool = True) -> None:
         self.store = store
-        #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
-        self.admission = admission
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
         self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
