@@ -7,8 +7,10 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     ├── ManifestError (also ValueError)           bad input, nothing was sent
     │   ├── ManifestParseError                    YAML/JSON that does not parse
     │   ├── UnknownKindError                      a document of a kind we do not model
+    │   ├── UnknownProfileError                   a CRD profile name that does not exist
     │   ├── ManifestValidationError               a manifest breaks CRD rules; lists every problem
     │   ├── ImageReferenceError                   an image reference that does not parse
+    │   ├── PreflightFailed                       apply(preflight=True) refused: see .diagnosis
     │   └── ResourceNameError                     a Google Cloud resource name that does not parse
     ├── KubernetesError                           the Kubernetes API refused or was unreachable
     │   ├── NotFoundError                         404
@@ -20,6 +22,7 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── ServerError                           5xx (after retries) and 429 (after retries)
     │   ├── ApiTimeoutError (also TimeoutError)   a call did not finish in time
     │   └── ApiConnectionError                    the API server could not be reached
+    │       └── KubeConfigError                   no usable kubeconfig / in-cluster settings
     ├── WaitError                                 a wait ended without the wanted state
     │   ├── ProgrammingFailed                     the controller reported a terminal failure
     │   ├── ObjectDeletedError                    the object went away while waiting
@@ -61,6 +64,7 @@ __all__ = [
     "GKEServiceExtensionsError",
     "ImageReferenceError",
     "InvalidError",
+    "KubeConfigError",
     "KubernetesError",
     "ManifestError",
     "ManifestParseError",
@@ -69,12 +73,14 @@ __all__ = [
     "ObjectDeletedError",
     "ObjectRef",
     "PluginNotReferencedError",
+    "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ResourceNameError",
     "ServerError",
     "UnauthorizedError",
     "UnknownKindError",
+    "UnknownProfileError",
     "WaitError",
     "WaitTimeoutError",
 ]
@@ -152,8 +158,31 @@ class UnknownKindError(ManifestError):
         self.document_index = document_index
 
 
+class UnknownProfileError(ManifestError):
+    """A CRD profile name (argument, ``GKE_SE_CRD_PROFILE`` or ``--profile``) that is not one.
+
+    ``name`` is what was given, ``known`` the valid names, ``setting`` where it came from.
+    """
+
+    def __init__(self, message: str, *, name: str, known: Sequence[str],
+                 setting: str = "profile") -> None:
+        super().__init__(message)
+        self.name = name
+        self.known: tuple[str, ...] = tuple(known)
+        self.setting = setting
+
+
+#: How a user picks another CRD profile; ends every message that names a profile.
+PICK_PROFILE_HINT = ("pick another CRD profile with profile= (--profile on the command line) or "
+                     "GKE_SE_CRD_PROFILE")
+
+
 class ManifestValidationError(ManifestError):
-    """A manifest breaks one or more rules of the CRD (or of GKE); lists every problem."""
+    """A manifest breaks one or more rules of the CRD (or of GKE); lists every problem.
+
+    ``profile`` names the CRD profile whose rules were applied and ``profile_source`` says
+    where it came from (``"from the cluster"``, ``"from GKE_SE_CRD_PROFILE"``...).
+    """
 
     def __init__(
         self,
@@ -162,17 +191,39 @@ class ManifestValidationError(ManifestError):
         obj: ObjectRef | None = None,
         profile: str | None = None,
         document_index: int | None = None,
+        profile_source: str | None = None,
     ) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.profile = profile
+        self.profile_source = profile_source or None
         self.document_index = document_index
         what = str(obj) if obj is not None else "manifest"
         where = f" (document {document_index})" if document_index is not None else ""
-        rules = f" under the {profile!r} CRD profile" if profile else ""
+        rules = ""
+        if profile:
+            origin = f" ({self.profile_source})" if self.profile_source else ""
+            rules = f" under the {profile!r} CRD profile{origin}"
         n = len(self.problems)
         head = f"{what}{where} is invalid{rules}: {n} problem{'s' if n != 1 else ''}"
         body = "".join(f"\n  - {p}" for p in self.problems)
-        super().__init__(head + body, obj=obj)
+        hint = f"\n  ({PICK_PROFILE_HINT})" if profile else ""
+        super().__init__(head + body + hint, obj=obj)
+
+
+class PreflightFailed(ManifestError):
+    """``client.apply(obj, preflight=True)`` refused before sending anything.
+
+    The cluster around ``obj`` would make GKE refuse it (a target Gateway, backend Service
+    or its endpoints missing: the message leads with GKE's own words) or never program it
+    (a GatewayClass without support for the kind, a port without ``appProtocol: HTTP2``,
+    another extension on the Gateway...). ``diagnosis`` holds every finding with its fix.
+    A ManifestError: like a manifest that breaks CRD rules, the write was never sent.
+    """
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 diagnosis: Any = None) -> None:
+        super().__init__(message, obj=obj)
+        self.diagnosis = diagnosis
 
 
 class ImageReferenceError(ManifestError):
@@ -268,6 +319,12 @@ class ApiTimeoutError(KubernetesError, TimeoutError):
 
 class ApiConnectionError(KubernetesError):
     """The API server could not be reached (refused, reset, DNS, TLS)."""
+
+
+class KubeConfigError(ApiConnectionError):
+    """No usable connection settings: missing or malformed kubeconfig, unknown context,
+    not running in a cluster. Subclass of ApiConnectionError: the API server cannot be
+    reached with what was given."""
 
 
 # --------------------------------------------------------------------------- waiting

@@ -25,3 +25,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("gke") is not None and not os.environ.get(
                 "GKE_SE_TEST_KUBECONFIG"):
             item.add_marker(no_cluster)
+
+
+@pytest.fixture(autouse=True)
+def _no_crd_profile_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their CRD profile themselves: a GKE_SE_CRD_PROFILE in the shell running
+    the suite must not change what they check (tests of the variable set it)."""
+    monkeypatch.delenv("GKE_SE_CRD_PROFILE", raising=False)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._errors import GKEServiceExtensionsError, ManifestValidationError
+from .._errors import GKEServiceExtensionsError, ManifestValidationError, UnknownProfileError
 
 if TYPE_CHECKING:
     from ..kube import ExtensionsClient
@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check manifests against the CRD rules, offline")
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML manifests ('-' for stdin)")
-    p.add_argument("--profile", default=None, help="CRD profile (default: newest)")
+    p.add_argument("--profile", default=None,
+                   help="CRD profile: newest, gke-1.33 (or 1.33), ... (default: "
+                        "$GKE_SE_CRD_PROFILE, else newest)")
 
     p = sub.add_parser("demo", help="run the end-to-end demo on the embedded GKE simulator")
     p.add_argument("--delay", type=float, default=2.0,
@@ -42,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_args(p)
     p.add_argument("-f", "--filename", required=True, action="append", dest="files",
                    help="YAML manifest (repeatable)")
-    p.add_argument("--profile", default=None, help="CRD profile (default: newest)")
+    p.add_argument("--profile", default=None,
+                   help="CRD profile checked before sending: newest, gke-1.33 (or 1.33), "
+                        "cluster (default: $GKE_SE_CRD_PROFILE, else the cluster's own CRDs)")
     p.add_argument("--no-wait", action="store_true", help="do not wait until programmed")
     p.add_argument("--timeout", type=float, default=600.0, help="wait timeout in seconds")
 
@@ -52,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--timeout", type=float, default=600.0, help="timeout in seconds")
 
-    sub.add_parser("simulator", help="run the local GKE simulator in the foreground")
+    p = sub.add_parser("simulator", help="run the local GKE simulator in the foreground")
+    p.add_argument("--crd-profile", default=None,
+                   help="CRD generation the simulated cluster serves (default: newest)")
     return parser
 
 
@@ -67,6 +73,10 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     stream = out or sys.stdout
     try:
+        if args.command in ("validate", "apply"):
+            from ..models._profiles import profile_setting
+
+            profile_setting(args.profile)  # a bad name is a usage error, found before any I/O
         if args.command == "validate":
             return _validate(args.files, args.profile, stream)
         if args.command == "demo":
@@ -76,12 +86,15 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
         if args.command == "simulator":
             from ..testing.__main__ import main as simulator_main
 
-            simulator_main([])
-            return 0
+            return simulator_main(["--crd-profile", args.crd_profile]
+                                  if args.crd_profile else [])
         if args.command == "apply":
             return _apply(args, stream)
         if args.command == "wait":
             return _wait(args, stream)
+    except UnknownProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except GKEServiceExtensionsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -100,11 +113,12 @@ def _read(path: str) -> str:
 def _validate(files: Sequence[str], profile: str | None, out: TextIO) -> int:
     from ..models import get_profile, load_manifests
 
-    prof = get_profile(profile).name
+    prof = get_profile(profile)
+    origin = f", {prof.source}" if prof.source else ""
     failed = 0
     for path in files:
         try:
-            objs = load_manifests(_read(path), profile=profile)
+            objs = load_manifests(_read(path), profile=prof)
         except ManifestValidationError as exc:
             failed += 1
             print(f"{path}: {exc}", file=out)
@@ -113,7 +127,8 @@ def _validate(files: Sequence[str], profile: str | None, out: TextIO) -> int:
             print(f"{path}: {exc}", file=out)
         else:
             kinds = ", ".join(getattr(o, "ref", "object") for o in objs)
-            print(f"{path}: valid under the {prof!r} CRD profile ({kinds})", file=out)
+            print(f"{path}: valid under the {prof.name!r} CRD profile{origin} ({kinds})",
+                  file=out)
     return 1 if failed else 0
 
 
@@ -121,7 +136,8 @@ def _client(args: argparse.Namespace) -> ExtensionsClient:
     from ..kube import ExtensionsClient
 
     return ExtensionsClient.from_kubeconfig(args.kubeconfig, context=args.context,
-                                            namespace=args.namespace)
+                                            namespace=args.namespace,
+                                            profile=getattr(args, "profile", None))
 
 
 def _progress(out: TextIO) -> Any:
@@ -135,11 +151,13 @@ def _progress(out: TextIO) -> Any:
 def _apply(args: argparse.Namespace, out: TextIO) -> int:
     from ..models import MODELS, KubeModel, load_manifests
 
-    objs: list[KubeModel] = []
-    for path in args.files:
-        objs += [o for o in load_manifests(_read(path), profile=args.profile)
-                 if isinstance(o, KubeModel)]
     with _client(args) as client:
+        # the manifests are checked under the client's profile: by default the cluster's
+        profile = client.crd_profile()
+        objs: list[KubeModel] = []
+        for path in args.files:
+            objs += [o for o in load_manifests(_read(path), profile=profile)
+                     if isinstance(o, KubeModel)]
         applied = []
         for obj in objs:
             result = client.apply(obj)

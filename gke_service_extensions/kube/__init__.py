@@ -1,12 +1,16 @@
-"""The Kubernetes facade: :class:`ExtensionsClient` and its option types.
+"""The Kubernetes facade: :class:`ExtensionsClient`, its option types and the wait's types.
 
-Typed CRUD, server-side apply, dry-run, events and (delegated) ``wait_until_programmed`` for
-GCPTrafficExtension / GCPRoutingExtension / GCPWasmPlugin, plus read access to the Gateways,
-HTTPRoutes and Services they refer to.
+Typed CRUD, server-side apply, read-modify-write, dry-run, events and
+``wait_until_programmed`` for GCPTrafficExtension / GCPRoutingExtension / GCPWasmPlugin, plus
+read access to the Gateways, HTTPRoutes and Services they refer to.
+
+Everything public is in ``__all__`` here (the package root re-exports the common names);
+the ``_`` modules behind it are private and may change.
 """
 
 from __future__ import annotations
 
+from .._errors import KubeConfigError
 from ._client import (
     ALL_NAMESPACES,
     DEFAULT_FIELD_MANAGER,
@@ -19,7 +23,7 @@ from ._client import (
     RequestTimeout,
     Validation,
 )
-from ._config import KubeConfigError
+from ._config import InsecureCredentialsWarning
 from ._objects import KubeEvent, KubeObject
 from ._redact import RedactingFilter, Redactor
 from ._retry import (
@@ -31,7 +35,18 @@ from ._retry import (
     stop_before_deadline,
     wait_retry_after,
 )
+from ._status import (
+    AncestorState,
+    AncestorStatus,
+    Freshness,
+    GatewayRef,
+    Outcome,
+    ProgrammingState,
+    WaitMode,
+    evaluate,
+)
 from ._transport import ApiClientTransport, MockTransport, Request, StreamResponse, Transport
+from ._wait import WaitResult, WatchBackoff, wait_with_kubeconfig
 
 __all__ = [
     "ALL_NAMESPACES",
@@ -41,14 +56,21 @@ __all__ = [
     "NO_RETRY",
     "RETRYABLE_STATUSES",
     "AllNamespaces",
+    "AncestorState",
+    "AncestorStatus",
     "ApiClientTransport",
     "DryRun",
     "ExtensionsClient",
+    "Freshness",
+    "GatewayRef",
+    "InsecureCredentialsWarning",
     "KubeConfigError",
     "KubeEvent",
     "KubeObject",
     "MockTransport",
+    "Outcome",
     "PatchType",
+    "ProgrammingState",
     "Propagation",
     "RawResponse",
     "RedactingFilter",
@@ -59,6 +81,11 @@ __all__ = [
     "StreamResponse",
     "Transport",
     "Validation",
+    "WaitMode",
+    "WaitResult",
+    "WatchBackoff",
+    "evaluate",
     "stop_before_deadline",
     "wait_retry_after",
+    "wait_with_kubeconfig",
 ]

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .._errors import (
     AlreadyExistsError,
+    ConflictError,
     KubernetesError,
     ManifestError,
     ManifestValidationError,
@@ -38,13 +39,14 @@ from .._errors import (
     WaitTimeoutError,
 )
 from .._gke import EVENT, resource_for_kind
-from ..models import DEFAULT_PROFILE, MODELS, CRDProfile, UnknownFields, get_profile
+from ..models import MODELS, CRDProfile, ProfileChoice, UnknownFields
 from ..models._meta import ResourceInfo
 from ..models._validation import validate_model_data
-from ._config import load_in_cluster, load_kubeconfig
+from ._config import check_transport, load_in_cluster, load_kubeconfig
+from ._crd_profile import ProfileHolder
 from ._errors_map import error_from_exception, error_from_response
 from ._objects import KubeEvent, KubeObject
-from ._redact import Redactor, secrets_of
+from ._redact import Redactor, install_library_redaction, secrets_of
 from ._retry import DEFAULT_RETRY, RawResponse, RetryPolicy, RunResult
 from ._status import DEFAULT_CONDITION, GKE_CONTROLLER_NAME, WaitMode
 from ._transport import ApiClientTransport, Request, Transport
@@ -152,19 +154,28 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> None:
         """Wrap ``api_client`` (a ``kubernetes.client.ApiClient``; never modified), or send
         through ``transport`` (e.g. :class:`~gke_service_extensions.kube.MockTransport`).
 
-        ``profile`` names the CRD generation that writes are checked against (see
-        :data:`~gke_service_extensions.models.PROFILES`); ``validation`` switches the check off.
+        ``profile`` picks the CRD rules that writes are checked against: a profile name
+        (:data:`~gke_service_extensions.models.PROFILES`), a
+        :class:`~gke_service_extensions.models.CRDProfile`, or
+        :data:`~gke_service_extensions.CLUSTER_PROFILE`: the rules of the CRDs the cluster
+        serves, read once on the first checked write. Not given: ``$GKE_SE_CRD_PROFILE`` if
+        set, else the cluster's. If the cluster's CRDs cannot be read (403, 404),
+        :data:`~gke_service_extensions.DEFAULT_PROFILE` applies (logged at INFO). A bad name
+        raises UnknownProfileError. ``validation`` switches the check off.
         """
         if (api_client is None) == (transport is None):
             raise TypeError("ExtensionsClient needs an api_client or a transport (one of them)")
         if transport is None:
             transport = ApiClientTransport(api_client)
+            # as from_kubeconfig() does for the ApiClients it builds
+            install_library_redaction(api_client.configuration)
+            check_transport(api_client.configuration, stacklevel=2)
         elif not isinstance(transport, Transport):
             raise TypeError(f"transport must implement Transport (request, stream, close, "
                             f"host), got {type(transport).__name__}")
@@ -174,7 +185,7 @@ class ExtensionsClient:
         self._timeout = _check_request_timeout(request_timeout)
         self._retry = retry
         self._field_manager = field_manager
-        self._profile = get_profile(profile)
+        self._profiles = ProfileHolder(profile)
         self._validation = validation
         api = self._api
         self._redactor = Redactor((lambda: secrets_of(api.configuration)) if api is not None
@@ -193,13 +204,13 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect with a kubeconfig (default ``$KUBECONFIG`` or ``~/.kube/config``).
 
         The default namespace is ``namespace``, else the context's, else ``"default"``.
-        Raises :class:`~._config.KubeConfigError` if the file or context is unusable.
+        Raises :class:`~gke_service_extensions.KubeConfigError` if the file or context is unusable.
         """
         loaded = load_kubeconfig(path, context)
         return cls(transport=ApiClientTransport(loaded.api_client, owns=True),
@@ -215,7 +226,7 @@ class ExtensionsClient:
         request_timeout: RequestTimeout = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         field_manager: str = DEFAULT_FIELD_MANAGER,
-        profile: str | CRDProfile = DEFAULT_PROFILE,
+        profile: ProfileChoice = None,
         validation: Validation = Validation.BEFORE_SENDING,
     ) -> Self:
         """Connect from inside a pod with its service account (namespace: the pod's)."""
@@ -296,6 +307,11 @@ class ExtensionsClient:
         if self._api is None:
             return True
         return bool(getattr(self._api.configuration, "verify_ssl", True))
+
+    def crd_profile(self) -> CRDProfile:
+        """The CRD profile writes are checked against (its ``source`` says where it came
+        from); with the cluster's, the first call reads the cluster's CRDs."""
+        return self._profiles.get(self)
 
     def translate_error(self, exc: BaseException, *, obj: ObjectRef | None = None
                         ) -> KubernetesError:
@@ -507,20 +523,46 @@ class ExtensionsClient:
         field_manager: str | None = None,
         force: bool = False,
         dry_run: DryRun = DryRun.NONE,
+        preflight: bool = False,
     ) -> T:
         """Server-side apply ``obj``: create it or update the fields this manager owns.
 
-        Server-populated metadata (resourceVersion, uid, managedFields...) and ``status``
-        are not sent. Fields owned by another manager raise ConflictError (its ``causes``
-        name them) unless ``force=True`` takes them over.
+        For your own manifest: every field in ``obj`` becomes owned by ``field_manager``, and
+        fields it applied before but ``obj`` no longer has are removed. ``status`` is not sent.
+        Fields owned by another manager raise ConflictError (its ``causes`` name them) unless
+        ``force=True`` takes them over.
+
+        An object read from the cluster (it carries ``metadata.resourceVersion`` or
+        ``managedFields``) is refused with ManifestError and nothing is sent: applying it
+        would co-own everything in it (other owners' finalizers, ownerReferences, labels,
+        annotations) and a later apply of your manifest would delete those fields. Use
+        :meth:`modify` to change an object you read, or :meth:`patch` for a targeted edit.
+
+        ``preflight=True`` first runs :func:`gke_service_extensions.preflight` and raises
+        PreflightFailed (nothing sent) if it finds an error.
         """
         info, manifest = _outgoing(obj)
-        _strip_server_fields(manifest, status=True)
-        self._check(obj, manifest, UnknownFields.REJECT)
         ns = self._ns(info, None, manifest)
         name = _require_name(manifest, info)
         ref = ObjectRef(info.kind, name, ns)
-        query = [("fieldManager", field_manager or self._field_manager)]
+        manager = field_manager or self._field_manager
+        server_state = [k for k in ("resourceVersion", "managedFields") if _meta(manifest).get(k)]
+        if server_state:
+            raise ManifestError(
+                f"{ref}: apply() was given an object read from the cluster (it has "
+                f"metadata.{' and metadata.'.join(server_state)}); applying it would make "
+                f"{manager!r} co-own every field in it, other owners' finalizers, "
+                "ownerReferences, labels and annotations included, and a later apply() of "
+                "your own manifest would delete them. Use modify(kind, name, fn) to change an "
+                "object you read, patch() for a targeted edit, or apply() your own manifest",
+                obj=ref)
+        _strip_server_fields(manifest, status=True)
+        self._check(obj, manifest, UnknownFields.REJECT)
+        if preflight:  # after the offline checks: it reads the cluster
+            from ..diagnosis._diagnose import raise_if_refused
+
+            raise_if_refused(self, obj)
+        query = [("fieldManager", manager)]
         if force:
             query.append(("force", "true"))
         if dry_run is DryRun.ALL:
@@ -529,6 +571,67 @@ class ExtensionsClient:
                                query=query, content_type=_APPLY_CONTENT_TYPE, idempotent=True)
         return self._to_model(type(obj), self._written(result.response, info, ns, ref,
                                                         manifest, dry_run), ref)
+
+    def modify(
+        self,
+        kind: type[T],
+        name: str,
+        fn: Callable[[T], T | None],
+        *,
+        namespace: str | None = None,
+        retries: int = 5,
+        dry_run: DryRun = DryRun.NONE,
+    ) -> T:
+        """Read-modify-write: read the object, let ``fn`` change it, write it back.
+
+        ``fn`` gets the object as stored (fields of newer CRDs and every other owner's
+        finalizers, ownerReferences, labels and annotations included) and changes it in place
+        (returning None) or returns it. The write is a PUT guarded by the resourceVersion
+        read, so nothing another writer changed in between is overwritten: on ConflictError
+        the object is read again and ``fn`` applied again, up to ``retries`` more times (then
+        ConflictError). ``fn`` may therefore run more than once: set values, do not blindly
+        append. If ``fn`` changes nothing, nothing is written. Returns the object as stored.
+
+        Unknown fields are kept; the CRD rules of the fields we know are checked before
+        sending (ManifestValidationError, nothing sent). ``fn`` may not rename the object or
+        replace it with another one (ManifestError).
+        """
+        info = _info_of(kind)
+        ns = self._ns(info, namespace)
+        ref = ObjectRef(info.kind, _check_name(name, info.kind), ns)
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise ManifestError(f"{ref}: retries must be an integer >= 0, got {retries!r}",
+                                obj=ref)
+        last: ConflictError | None = None
+        for attempt in range(retries + 1):
+            current = self.get(kind, name, namespace=ns)
+            before = current.to_manifest()
+            returned = fn(current)
+            changed = current if returned is None else returned
+            if not isinstance(changed, kind):
+                raise ManifestError(
+                    f"{ref}: modify()'s function must change the {kind.__name__} it is given "
+                    f"and return it or None, got {type(changed).__name__}", obj=ref)
+            after = changed.to_manifest()
+            for key in ("name", "namespace", "uid", "resourceVersion"):
+                if _meta(after).get(key) != _meta(before).get(key):
+                    raise ManifestError(
+                        f"{ref}: modify()'s function changed metadata.{key} "
+                        f"({_meta(before).get(key)!r} -> {_meta(after).get(key)!r}); change "
+                        "the object it is given, do not rename it or build a new one", obj=ref)
+            if after == before:
+                return changed
+            try:
+                return self.replace(changed, dry_run=dry_run)
+            except ConflictError as exc:
+                last = exc
+                _log.info("%s: changed since it was read (attempt %d of %d); reading again",
+                          ref, attempt + 1, retries + 1)
+        assert last is not None
+        raise ConflictError(
+            f"{ref}: modify() gave up after {retries + 1} attempts: the object kept changing "
+            f"between read and write ({last.server_message or last.message})",
+            obj=ref, status=last.status, reason=last.reason, server_message=last.server_message)
 
     @overload
     def delete(
@@ -788,14 +891,14 @@ class ExtensionsClient:
         model = type(obj)
         if self._validation is Validation.SERVER_ONLY or model not in MODELS:
             return
-        problems = validate_model_data(model, manifest, profile=self._profile,
-                                       unknown_fields=unknown)
+        profile = self._profiles.get(self)
+        problems = validate_model_data(model, manifest, profile=profile, unknown_fields=unknown)
         if problems:
             meta = _meta(manifest)
             raise ManifestValidationError(
                 problems, obj=ObjectRef(model.__resource__.kind, meta.get("name"),
                                         meta.get("namespace") or self._namespace),
-                profile=self._profile.name)
+                profile=profile.name, profile_source=profile.source)
 
     def _ns(self, info: ResourceInfo, explicit: str | None,
             manifest: Mapping[str, Any] | None = None) -> str | None:

@@ -4,24 +4,34 @@ Never touches the library's global default ``Configuration``: each load fills a 
 ``Configuration`` object. Never writes the kubeconfig back (``persist_config=False``).
 TLS verification stays on unless the cluster entry says ``insecure-skip-tls-verify: true``.
 The kubeconfig is parsed by the ``kubernetes`` loader with ``yaml.safe_load`` only.
+
+Every load installs the redacting filter on the ``kubernetes`` library's loggers first (an
+exec credential plugin runs during the load and its failure is logged with its stderr), and
+warns with :class:`InsecureCredentialsWarning` when credentials would be sent over plain
+``http://`` to a host that is not loopback.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
-from .._errors import ApiConnectionError
-from ._redact import Redactor
+from .._errors import KubeConfigError
+from ._redact import Redactor, install_library_redaction, secrets_of
 
 __all__ = [
     "SERVICE_ACCOUNT_DIR",
+    "InsecureCredentialsWarning",
     "KubeConfigError",
     "LoadedConfig",
+    "check_transport",
     "load_in_cluster",
     "load_kubeconfig",
 ]
@@ -30,14 +40,48 @@ _log = logging.getLogger("gke_service_extensions.kube")
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
+# Warnings point at the user's code: load_* <- ExtensionsClient.from_kubeconfig <- the caller.
+_CALLER = 3
+
 # Scrub credential-shaped text from loader messages (exec-plugin stderr may be in them).
 _SCRUB = Redactor()
 
 
-class KubeConfigError(ApiConnectionError):
-    """No usable connection settings: missing or malformed kubeconfig, unknown context,
-    not running in a cluster. Subclass of ApiConnectionError: the API server cannot be
-    reached with what was given."""
+class InsecureCredentialsWarning(UserWarning):
+    """Credentials (a bearer token or a password) will be sent over plain ``http://`` to a
+    host that is not loopback: anyone on the path can read them. Use ``https://``.
+
+    Issued once per client, when it is built; never for ``localhost``, ``127.0.0.0/8`` or
+    ``::1``. Silence it with ``warnings.filterwarnings("ignore",
+    category=InsecureCredentialsWarning)`` if the network really is trusted.
+    """
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(configuration: Any, *, stacklevel: int = 2) -> bool:
+    """Warn (:class:`InsecureCredentialsWarning`) if ``configuration`` sends credentials over
+    plain HTTP to a non-loopback host; return whether it warned."""
+    parts = urlsplit(str(getattr(configuration, "host", "") or ""))
+    if parts.scheme.lower() != "http" or _is_loopback(parts.hostname or ""):
+        return False
+    if not (secrets_of(configuration) or getattr(configuration, "username", None)):
+        return False
+    host = parts.hostname or "?"
+    warnings.warn(
+        f"credentials will be sent unencrypted to http://{host}"
+        f"{f':{parts.port}' if parts.port else ''}: use https:// (only loopback hosts are "
+        "exempt from this warning)",
+        InsecureCredentialsWarning, stacklevel=stacklevel + 1,
+    )
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +100,8 @@ def _fresh_configuration() -> Any:
     configuration = type.__call__(Configuration)
     # Our RetryPolicy owns retries; urllib3 must not retry (or wrap errors) underneath it.
     configuration.retries = False
+    # Before loading: an exec credential plugin runs during the load and may fail loudly.
+    install_library_redaction(configuration)
     return configuration
 
 
@@ -97,6 +143,7 @@ def load_kubeconfig(path: str | os.PathLike[str] | None = None,
     namespace = ctx.get("namespace") if isinstance(ctx, Mapping) else None
     if not configuration.verify_ssl:
         _log.warning("%s: TLS verification disabled by insecure-skip-tls-verify", where)
+    check_transport(configuration, stacklevel=_CALLER)
     return LoadedConfig(
         ApiClient(configuration=configuration),
         namespace if isinstance(namespace, str) and namespace else None,
@@ -127,6 +174,7 @@ def load_in_cluster(
         raise KubeConfigError(f"in-cluster config: {_SCRUB(str(exc))}") from None
     except OSError as exc:
         raise KubeConfigError(f"in-cluster config: {type(exc).__name__}: {exc.strerror}") from None
+    check_transport(configuration, stacklevel=_CALLER)
     namespace: str | None = None
     ns_file = account_dir / "namespace"
     if ns_file.is_file():

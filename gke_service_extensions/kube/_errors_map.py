@@ -173,7 +173,7 @@ def error_from_exception(
     if isinstance(inner, ApiException):
         status = inner.status if isinstance(inner.status, int) else 0
         if status:
-            return error_from_response(status, inner.body, obj=obj, redact=redact)
+            return error_from_response(status, inner.body or inner.reason, obj=obj, redact=redact)
         # status 0: the kubernetes REST layer turned a TLS failure into an ApiException.
         first = str(inner.reason or "TLS error").splitlines()
         text = " ".join(first[:2]) if first else "TLS error"

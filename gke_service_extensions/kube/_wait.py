@@ -580,26 +580,6 @@ class _Tracked:
     references_checked: bool = False
 
 
-@overload
-def wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[M]: ...
-
-
-@overload
-def wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[Any]: ...
-
-
 def wait_until_programmed(
     client: ExtensionsClient,
     obj_or_ref: Any,
@@ -677,26 +657,6 @@ def wait_all_programmed(
     options = _options(timeout, gateways, condition, mode, controller_name, on_change,
                        failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
     return _wait(client, list(objs), options, canceller=None)
-
-
-@overload
-async def async_wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[M]: ...
-
-
-@overload
-async def async_wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[Any]: ...
 
 
 async def async_wait_until_programmed(
@@ -924,6 +884,11 @@ def _judge(item: _Tracked, state: ProgrammingState, started: float, grace: float
             item.failing_since = time.monotonic()
 
 
+#: The last line of ProgrammingFailed and WaitTimeoutError messages.
+DIAGNOSE_HINT = ("hint: gke_service_extensions.diagnose(client, obj) says why and what to "
+                 "do about it")
+
+
 def _raise_failure(item: _Tracked, state: ProgrammingState, lasted: float | None) -> NoReturn:
     ref = item.target.ref
     failure = state.failure
@@ -936,7 +901,7 @@ def _raise_failure(item: _Tracked, state: ProgrammingState, lasted: float | None
     if lasted is not None:
         detail += f" (still failing after {lasted:.1f}s of failure_grace)"
     raise ProgrammingFailed(
-        f"{ref} failed on {failure.ancestor}: {detail}", obj=ref,
+        f"{ref} failed on {failure.ancestor}: {detail}\n{DIAGNOSE_HINT}", obj=ref,
         ancestor=str(failure.ancestor), condition=failure.condition, reason=failure.reason,
         condition_message=failure.message, last_status=(item.seen or {}).get("status"))
 
@@ -954,6 +919,7 @@ def _timeout_error(pending: Sequence[_Tracked], timeout: float,
     message += "\n".join(lines)
     if last_error is not None:
         message += f"\nlast API error: {last_error}"
+    message += f"\n{DIAGNOSE_HINT}"
     first = pending[0]
     return WaitTimeoutError(message, obj=first.target.ref,
                             last_status=(first.seen or {}).get("status"))

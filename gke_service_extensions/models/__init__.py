@@ -8,8 +8,9 @@ read-side views.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import importlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._errors import Problem
 from ._base import KubeModel, UnknownFields, WireModel
@@ -46,28 +47,81 @@ from ._meta import (
     WASM_PLUGIN,
     ResourceInfo,
 )
-from ._profiles import DEFAULT_PROFILE, PROFILES, CRDProfile, KindRules, get_profile
+from ._profiles import (
+    CLUSTER_PROFILE,
+    DEFAULT_PROFILE,
+    PROFILE_ENV,
+    PROFILES,
+    ClusterProfile,
+    CRDProfile,
+    KindRules,
+    ProfileChoice,
+    get_profile,
+)
 from ._registry import MODELS, model_for
 from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
+
+if TYPE_CHECKING:
+    from ._cel import (
+        MAX_MATCHER_DEPTH,
+        MAX_MATCHER_LENGTH,
+        SampleRequest,
+        check_matcher,
+        evaluate_matcher,
+        first_matching_chain,
+    )
+
+# The CEL checker loads on first access (its module is large; cel-python loads later still).
+_LAZY_CEL = frozenset({"MAX_MATCHER_DEPTH", "MAX_MATCHER_LENGTH", "SampleRequest",
+                       "check_matcher", "evaluate_matcher", "first_matching_chain"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY_CEL:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("._cel", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def validate_manifest(
     manifest: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
     """Every problem of a manifest of one of the three CRDs (empty when valid).
 
     The kind comes from the manifest's ``apiVersion`` and ``kind``. Each
     :class:`~gke_service_extensions.Problem` has the field path as written in YAML.
+    ``profile`` is a profile name, a :class:`CRDProfile`, or None: ``$GKE_SE_CRD_PROFILE``
+    if set, else :data:`DEFAULT_PROFILE` (see :func:`get_profile`).
     """
     from ._validation import validate_manifest as validate
 
     return validate(manifest, profile=profile, unknown_fields=unknown_fields)
 
 
-def to_crd(model: type[KubeModel], *, profile: str | CRDProfile | None = None) -> dict[str, Any]:
+def profile_from_crds(
+    crds: Iterable[Mapping[str, Any]],
+    *,
+    fallback: CRDProfile | None = None,
+    source: str = "from the cluster",
+) -> CRDProfile:
+    """The CRD profile that served CustomResourceDefinition manifests enforce.
+
+    Reads the generation-dependent rules (:class:`KindRules`) from each extension CRD's
+    ``openAPIV3Schema``: enums, required lists, patterns, item counts, bounds and
+    ``x-kubernetes-validations``. Rules equal to a named profile's give that profile (with
+    ``source`` set); other rules give a profile named ``"cluster"``. A kind without a CRD in
+    ``crds`` keeps ``fallback``'s rules (default: :data:`DEFAULT_PROFILE`). Pure, no I/O.
+    """
+    from ._crd_rules import profile_from_crds as derive
+
+    return derive(crds, fallback=fallback, source=source)
+
+
+def to_crd(model: type[KubeModel], *, profile: ProfileChoice = None) -> dict[str, Any]:
     """A CustomResourceDefinition (apiextensions.k8s.io/v1) manifest generated from ``model``.
 
     The structural schema equals the published CRD's; cross-field rules stay in Python.
@@ -78,12 +132,16 @@ def to_crd(model: type[KubeModel], *, profile: str | CRDProfile | None = None) -
 
 
 __all__ = [
+    "CLUSTER_PROFILE",
     "DEFAULT_PROFILE",
     "GATEWAY",
     "GATEWAY_CLASS",
     "HTTP_ROUTE",
+    "MAX_MATCHER_DEPTH",
+    "MAX_MATCHER_LENGTH",
     "MODELS",
     "PROFILES",
+    "PROFILE_ENV",
     "ROUTING_EXTENSION",
     "SERVICE",
     "TRAFFIC_EXTENSION",
@@ -92,6 +150,7 @@ __all__ = [
     "BodySendMode",
     "CRDProfile",
     "CelExpression",
+    "ClusterProfile",
     "Condition",
     "ConditionStatus",
     "Event",
@@ -116,17 +175,23 @@ __all__ = [
     "ParentReference",
     "PolicyAncestorStatus",
     "PolicyStatus",
+    "ProfileChoice",
     "ResourceInfo",
+    "SampleRequest",
     "Service",
     "TargetRef",
     "UnknownFields",
     "WasmPluginSpec",
     "WasmPluginVersion",
     "WireModel",
+    "check_matcher",
     "dump_manifests",
+    "evaluate_matcher",
+    "first_matching_chain",
     "get_profile",
     "load_manifests",
     "model_for",
+    "profile_from_crds",
     "to_crd",
     "validate_manifest",
 ]

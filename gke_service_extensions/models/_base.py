@@ -1,18 +1,26 @@
-"""Base classes shared by every model: wire-form aliases and unknown-field preservation."""
+"""Base classes shared by every model: wire-form aliases, unknown-field preservation and
+validated field assignment."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from .._errors import Problem
+from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._meta import ResourceInfo
 
+if TYPE_CHECKING:
+    from ._profiles import ProfileChoice
+
 __all__ = ["KubeModel", "UnknownFields", "WireModel"]
+
+
+_SCALARS = (str, int, float)
 
 
 class UnknownFields(enum.Enum):
@@ -30,16 +38,55 @@ class UnknownFields(enum.Enum):
 
 
 class WireModel(BaseModel):
-    """A part of a Kubernetes object; attribute names are snake_case, wire names camelCase."""
+    """A part of a Kubernetes object; attribute names are snake_case, wire names camelCase.
+
+    Assigning a field is validated: the value's type (pydantic) and the field's own CRD
+    rules (length, pattern, enum, range, item count; the rules every CRD profile shares) are
+    checked, and a bad value raises :class:`~gke_service_extensions.ManifestValidationError`
+    leaving the object unchanged. Assigning an attribute the model does not have is refused
+    the same way (a typo would otherwise be kept as an unknown field). Rules that relate
+    several fields, or differ between CRD profiles, run at ``validated()`` / ``problems()``
+    and before the client sends anything.
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="allow",
-        validate_assignment=False,
+        validate_assignment=True,
         protected_namespaces=(),
         defer_build=True,
     )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        field = cls.__pydantic_fields__.get(name)
+        if field is None:
+            extra = self.__pydantic_extra__
+            if name.startswith("_") or (extra is not None and name in extra):
+                super().__setattr__(name, value)  # private attribute, or a preserved field
+                return
+            raise ManifestValidationError([Problem(name, _unknown_attribute(cls, name))],
+                                          obj=ObjectRef(cls.__name__))
+        wire = field.alias or name
+        old = self.__dict__.get(name)
+        was_set = name in self.__pydantic_fields_set__
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            problems = [Problem(_path(wire, err["loc"][1:]), err["msg"]) for err in exc.errors()]
+            raise ManifestValidationError(problems, obj=ObjectRef(cls.__name__)) from None
+        new = self.__dict__.get(name)
+        if new is None or isinstance(new, _SCALARS):  # bool is an int
+            wire_value = new.value if isinstance(new, enum.Enum) else new
+        else:
+            wire_value = self.model_dump(include={name}, by_alias=True, mode="json").get(wire)
+        problems = _check_assignment()(cls, name, wire_value)
+        if problems:
+            self.__dict__[name] = old  # nothing changed
+            if not was_set:
+                self.__pydantic_fields_set__.discard(name)
+            raise ManifestValidationError(problems, obj=ObjectRef(cls.__name__))
 
     def to_wire(self) -> dict[str, Any]:
         """The wire (camelCase) form of this part, with only the fields that were set."""
@@ -69,7 +116,7 @@ class KubeModel(WireModel):
         data: Mapping[str, Any],
         *,
         unknown_fields: UnknownFields = UnknownFields.REJECT,
-        profile: str | None = None,
+        profile: ProfileChoice = None,
     ) -> Self:
         """Validate a manifest (wire-form mapping) and build the typed object.
 
@@ -84,7 +131,7 @@ class KubeModel(WireModel):
         """The manifest (wire form), exactly as given: nothing defaulted is added."""
         return self.to_wire()
 
-    def problems(self, *, profile: str | None = None) -> list[Problem]:
+    def problems(self, *, profile: ProfileChoice = None) -> list[Problem]:
         """Every CRD rule this object breaks under ``profile`` (empty when valid).
 
         Objects built in Python are type-checked by pydantic only; this applies the CRD
@@ -94,7 +141,7 @@ class KubeModel(WireModel):
 
         return validate_model_data(type(self), self.to_manifest(), profile=profile)
 
-    def validated(self, *, profile: str | None = None) -> Self:
+    def validated(self, *, profile: ProfileChoice = None) -> Self:
         """Return ``self`` if it satisfies every CRD rule, else raise
         :class:`~gke_service_extensions.ManifestValidationError` listing every problem."""
         from ._validation import ensure_valid
@@ -109,3 +156,26 @@ class KubeModel(WireModel):
         name = getattr(meta, "name", None) or "<unnamed>"
         ns = getattr(meta, "namespace", None)
         return f"{self.__resource__.kind} {ns}/{name}" if ns else f"{self.__resource__.kind} {name}"
+
+
+@functools.cache
+def _check_assignment() -> Callable[[type[WireModel], str, Any], list[Problem]]:
+    from ._validation import check_assignment  # imports this module: loaded on first use
+
+    return check_assignment
+
+
+def _unknown_attribute(model: type[WireModel], name: str) -> str:
+    import difflib
+
+    known = sorted(model.model_fields)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{model.__name__} has no field {name!r}{hint}"
+
+
+def _path(wire: str, loc: tuple[int | str, ...]) -> str:
+    out = wire
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out

@@ -2,9 +2,11 @@
 
 The structural schema (types, required fields, lengths, patterns, enums, item counts,
 ranges) comes from the same field metadata the validator reads, under a CRD profile. The
-cross-field rules live in Python (:mod:`._crossfield`), not in CEL, so the generated CRD has
-no ``x-kubernetes-validations``: a server that needs them should call
-:func:`~gke_service_extensions.models.validate_manifest`, as the simulator does.
+cross-field rules live in Python (:mod:`._crossfield`), not in CEL: a server that needs them
+should call :func:`~gke_service_extensions.models.validate_manifest`, as the simulator does.
+Only the cross-field rules that differ between generations are also written as
+``x-kubernetes-validations``, with the real CRDs' rule and message, so that the generation
+can be read back from a served CRD (:func:`~._crd_rules.profile_from_crds`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from ._base import KubeModel, WireModel
 from ._common import ObjectMeta
-from ._profiles import CRDProfile, KindRules, get_profile
+from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 from ._validation import _plan, _Shape
 
@@ -127,7 +129,7 @@ def _cel_matcher_pattern(rules: KindRules) -> str:
     return f"^(( )|{names}{_CEL_TAIL}"
 
 
-def _profile_fields(schema: dict[str, Any], rules: KindRules | None) -> None:
+def _profile_fields(schema: dict[str, Any], rules: KindRules | None, kind: str) -> None:
     """Adjust the extension schema for what the profile allows."""
     if rules is None:
         return
@@ -137,15 +139,26 @@ def _profile_fields(schema: dict[str, Any], rules: KindRules | None) -> None:
         ext["properties"].pop("observabilityMode", None)
     cel = chain["properties"]["matchCondition"]["properties"]["celExpressions"]["items"]
     cel["properties"]["celMatcher"]["pattern"] = _cel_matcher_pattern(rules)
+    if rules.require_supported_events:
+        schema["properties"]["spec"]["properties"]["extensionChains"][
+            "x-kubernetes-validations"] = [{
+                "message": f"supportedEvents must be set for {kind}",
+                "rule": "self.all(ec, ec.extensions.all(e, size(e.supportedEvents) > 0))"}]
+    if set(rules.backend_kinds) - set(rules.cel_backend_kinds):
+        kinds = rules.cel_backend_kinds
+        cel["properties"]["backendRefs"]["x-kubernetes-validations"] = [{
+            "message": f"Only backendRefs of kind {' or '.join(kinds)} are supported in CEL "
+                       "expression",
+            "rule": "self.all(ref, " + " || ".join(f"ref.kind == '{k}'" for k in kinds) + ")"}]
 
 
-def to_crd(model: type[KubeModel], *, profile: str | CRDProfile | None = None) -> dict[str, Any]:
+def to_crd(model: type[KubeModel], *, profile: ProfileChoice = None) -> dict[str, Any]:
     """A ``CustomResourceDefinition`` (apiextensions.k8s.io/v1) manifest for ``model``."""
     prof = get_profile(profile)
     info = model.__resource__
     rules = _rules_for(model, prof)
     schema = {"type": "object", **_object(model, rules)}
-    _profile_fields(schema, rules)
+    _profile_fields(schema, rules, info.kind)
     schema["properties"]["metadata"] = {"type": "object"}
     schema["required"] = [r for r in schema.get("required", ())
                           if r not in ("apiVersion", "kind", "metadata")]

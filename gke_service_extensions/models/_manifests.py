@@ -10,6 +10,7 @@ from typing import Any
 
 from .._errors import ManifestParseError, UnknownKindError
 from ._base import KubeModel, UnknownFields
+from ._profiles import ProfileChoice
 from ._registry import model_for
 
 __all__ = ["OtherKinds", "dump_manifests", "load_manifests"]
@@ -48,7 +49,7 @@ def load_manifests(
     *,
     other_kinds: OtherKinds = OtherKinds.ERROR,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
-    profile: str | None = None,
+    profile: ProfileChoice = None,
 ) -> list[KubeModel | dict[str, Any]]:
     """Read multi-document YAML (text, or a path) into typed objects.
 
@@ -56,7 +57,9 @@ def load_manifests(
     :class:`~gke_service_extensions.UnknownKindError` naming its index, unless
     ``other_kinds=OtherKinds.RETURN_DICT`` asks for it back as a plain dict. Empty documents
     are skipped. Invalid documents raise :class:`ManifestValidationError` for the first
-    invalid document, naming its index and listing all of its problems.
+    invalid document, naming its index and listing all of its problems. ``profile`` picks
+    the CRD rules (a name or a :class:`CRDProfile`; None: ``$GKE_SE_CRD_PROFILE`` if set,
+    else :data:`DEFAULT_PROFILE`).
     """
     from ._validation import build
 

@@ -2,15 +2,25 @@
 
 A new GKE release that relaxes or tightens a rule is a one-line change to :data:`PROFILES`.
 Everything that is the same in every generation lives on the model fields instead.
+
+Which profile applies is one setting: the ``profile=`` argument, else the environment
+variable ``GKE_SE_CRD_PROFILE``, else the cluster's own CRDs (for a client) or
+:data:`DEFAULT_PROFILE` (offline). A client reads the cluster's profile from the served
+CustomResourceDefinitions (:func:`~._crd_rules.profile_from_crds`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import os
+from dataclasses import dataclass, field, replace
+from typing import Final
 
+from .._errors import UnknownProfileError
 from ._rules import PatternSpec
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "CRDProfile", "KindRules", "get_profile"]
+__all__ = ["CLUSTER_PROFILE", "DEFAULT_PROFILE", "PROFILES", "PROFILE_ENV", "CRDProfile",
+           "ClusterProfile", "KindRules", "ProfileChoice", "get_profile", "profile_setting"]
 
 ALL_EVENTS = (
     "RequestHeaders",
@@ -61,7 +71,12 @@ class KindRules:
 
 @dataclass(frozen=True, slots=True)
 class CRDProfile:
-    """One generation of the GKE Service Extensions CRDs."""
+    """One generation of the GKE Service Extensions CRDs.
+
+    ``source`` says where the profile came from, in words for error messages (``"from
+    the cluster"``, ``"from GKE_SE_CRD_PROFILE"``; empty when chosen in code); it takes no
+    part in equality.
+    """
 
     name: str
     description: str
@@ -69,6 +84,7 @@ class CRDProfile:
     routing: KindRules
     #: How many GCPWasmPlugin versions may carry a non-zero weight (GKE: exactly one).
     wasm_serving_versions: int = 1
+    source: str = field(default="", compare=False)
 
 
 _ROUTING = KindRules(
@@ -120,14 +136,84 @@ PROFILES: dict[str, CRDProfile] = {
 
 DEFAULT_PROFILE = "newest"
 
+#: Environment variable naming the CRD profile when ``profile=`` is not given.
+PROFILE_ENV: Final = "GKE_SE_CRD_PROFILE"
 
-def get_profile(profile: str | CRDProfile | None) -> CRDProfile:
-    """Return the named profile (``None`` means :data:`DEFAULT_PROFILE`)."""
-    if isinstance(profile, CRDProfile):
+#: Other spellings of profile names: a GKE minor version names its generation.
+_ALIASES = {"1.33": "gke-1.33"}
+
+
+class ClusterProfile(enum.Enum):
+    """Sentinel type of :data:`CLUSTER_PROFILE`."""
+
+    CLUSTER = "cluster"
+
+
+#: ``profile=CLUSTER_PROFILE`` (or the name ``"cluster"``): the rules of the CRDs the
+#: cluster serves, read by the client; offline there is no cluster, so
+#: :data:`DEFAULT_PROFILE` applies.
+CLUSTER_PROFILE: Final = ClusterProfile.CLUSTER
+
+#: What ``profile=`` accepts: a profile name, a :class:`CRDProfile`, :data:`CLUSTER_PROFILE`
+#: or None (not given: ``$GKE_SE_CRD_PROFILE``, else the default).
+ProfileChoice = str | CRDProfile | ClusterProfile | None
+
+
+def profile_names() -> list[str]:
+    """Every valid profile name: the named profiles, their aliases and ``cluster``."""
+    names = [f"{n} (or {', '.join(a for a, t in _ALIASES.items() if t == n)})"
+             if n in _ALIASES.values() else n for n in sorted(PROFILES)]
+    return [*names, f"{CLUSTER_PROFILE.value} (the cluster's own CRDs)"]
+
+
+def _named(name: str, setting: str) -> CRDProfile | ClusterProfile:
+    key = name.strip()
+    if key == CLUSTER_PROFILE.value:
+        return CLUSTER_PROFILE
+    found = PROFILES.get(_ALIASES.get(key, key))
+    if found is not None:
+        return found
+    what = (f"unknown CRD profile {name!r}" if setting == "profile"
+            else f"{setting}={name!r} is not a CRD profile")
+    raise UnknownProfileError(f"{what}; valid profiles: {', '.join(profile_names())}",
+                              name=name, known=[*sorted(PROFILES), *_ALIASES,
+                                                CLUSTER_PROFILE.value], setting=setting)
+
+
+def profile_setting(profile: ProfileChoice = None) -> CRDProfile | ClusterProfile:
+    """What ``profile`` asks for: a :class:`CRDProfile`, or :data:`CLUSTER_PROFILE`.
+
+    None means "not given": ``$GKE_SE_CRD_PROFILE`` if set, else :data:`CLUSTER_PROFILE`.
+    A name that is not a profile raises :class:`~gke_service_extensions.UnknownProfileError`
+    listing the valid ones.
+    """
+    if isinstance(profile, CRDProfile | ClusterProfile):
         return profile
-    name = DEFAULT_PROFILE if profile is None else profile
-    try:
-        return PROFILES[name]
-    except KeyError:
-        known = ", ".join(sorted(PROFILES))
-        raise ValueError(f"unknown CRD profile {name!r}; known profiles: {known}") from None
+    if profile is not None:
+        if not isinstance(profile, str):
+            raise UnknownProfileError(
+                f"profile must be a profile name, a CRDProfile or CLUSTER_PROFILE, got "
+                f"{type(profile).__name__}; valid profiles: {', '.join(profile_names())}",
+                name=repr(profile), known=sorted(PROFILES))
+        return _named(profile, "profile")
+    env = os.environ.get(PROFILE_ENV, "").strip()
+    if not env:
+        return CLUSTER_PROFILE
+    found = _named(env, PROFILE_ENV)
+    if isinstance(found, CRDProfile):
+        return replace(found, source=f"from {PROFILE_ENV}")
+    return found
+
+
+def get_profile(profile: ProfileChoice = None) -> CRDProfile:
+    """The profile ``profile`` names, for checks made without a cluster.
+
+    None (not given) means ``$GKE_SE_CRD_PROFILE`` if set, else :data:`DEFAULT_PROFILE`;
+    :data:`CLUSTER_PROFILE` also means :data:`DEFAULT_PROFILE` here, as there is no
+    cluster to read. Raises :class:`~gke_service_extensions.UnknownProfileError` (a
+    ``ValueError``) for a name that is not a profile.
+    """
+    found = profile_setting(profile)
+    if isinstance(found, CRDProfile):
+        return found
+    return replace(PROFILES[DEFAULT_PROFILE], source="the default")

@@ -20,10 +20,11 @@ import pydantic
 from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._base import KubeModel, UnknownFields, WireModel
 from ._common import ObjectMeta, PolicyStatus
-from ._profiles import CRDProfile, KindRules, get_profile
+from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
-__all__ = ["Context", "build", "ensure_valid", "validate_manifest", "validate_model_data"]
+__all__ = ["Context", "build", "check_assignment", "ensure_valid", "validate_manifest",
+           "validate_model_data"]
 
 M = TypeVar("M", bound=KubeModel)
 
@@ -302,7 +303,7 @@ def validate_model_data(
     model: type[KubeModel],
     data: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
     """Every problem of ``data`` as a manifest of ``model`` (empty when valid)."""
@@ -332,7 +333,7 @@ def validate_model_data(
 def validate_manifest(
     manifest: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
     """Every problem of a manifest of one of the modelled kinds (empty when valid).
@@ -350,6 +351,33 @@ def validate_manifest(
     return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
 
 
+@cache
+def _plans_by_attr(model: type[WireModel]) -> dict[str, _FieldPlan]:
+    return {p.attr: p for p in _plan(model)[0].values()}
+
+
+@cache
+def _default_profile() -> CRDProfile:
+    return get_profile(None)
+
+
+def check_assignment(model: type[WireModel], attr: str, value: Any) -> list[Problem]:
+    """Problems of ``value`` (wire form) as the new value of ``model.attr``: the field's own
+    rules shared by every CRD profile (profile-dependent and cross-field rules are left to
+    ``validated()``); unknown fields inside ``value`` are kept, not reported."""
+    plan = _plans_by_attr(model).get(attr)
+    if plan is None:
+        return []
+    ctx = Context(kind=model.__name__, profile=_default_profile(), rules=None,
+                  unknown_fields=UnknownFields.PRESERVE)
+    if value is None:
+        if plan.required:
+            ctx.add(plan.wire, "is required, got null")
+        return ctx.problems
+    _check_value(plan.shape, value, plan.wire, ctx)
+    return ctx.problems
+
+
 def _object_ref(model: type[KubeModel], data: Mapping[str, Any]) -> ObjectRef:
     meta = data.get("metadata") if isinstance(data, Mapping) else None
     name = meta.get("name") if isinstance(meta, Mapping) else None
@@ -362,7 +390,7 @@ def ensure_valid(
     model: type[KubeModel],
     data: Mapping[str, Any],
     *,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     document_index: int | None = None,
 ) -> None:
     """Raise ManifestValidationError listing every problem of ``data`` as a ``model``."""
@@ -370,7 +398,8 @@ def ensure_valid(
     problems = validate_model_data(model, data, profile=prof)
     if problems:
         raise ManifestValidationError(problems, obj=_object_ref(model, data),
-                                      profile=prof.name, document_index=document_index)
+                                      profile=prof.name, document_index=document_index,
+                                      profile_source=prof.source)
 
 
 def build(
@@ -378,7 +407,7 @@ def build(
     data: Mapping[str, Any],
     *,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
-    profile: str | CRDProfile | None = None,
+    profile: ProfileChoice = None,
     document_index: int | None = None,
 ) -> M:
     """Validate (unless the object is trusted) and build the typed object."""

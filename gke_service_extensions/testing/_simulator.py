@@ -18,9 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .._errors import UnknownProfileError
 from .._gke import GATEWAY_CLASSES, GKE_CONTROLLER_NAME, GLOBAL_EXTERNAL_MANAGED
+from ..models import DEFAULT_PROFILE, PROFILES, CRDProfile
+from ..models._profiles import profile_setting
+from ._kube._crds import served_crds
 from ._kube._faults import Faults
 from ._kube._resources import (
+    CUSTOM_RESOURCE_DEFINITION,
     ENDPOINT_SLICE,
     ENDPOINTS,
     GATEWAY,
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
 
     from ..gcp import GCPClient, GCPRetry
 
-__all__ = ["GKE_GATEWAY_CLASSES", "SAMPLE_IMAGES", "GKESimulator"]
+__all__ = ["GKE_GATEWAY_CLASSES", "SAMPLE_IMAGES", "GKESimulator", "crd_generation"]
 
 _log = logging.getLogger(__name__)
 
@@ -46,6 +51,23 @@ GKE_GATEWAY_CLASSES = tuple(c.name for c in GATEWAY_CLASSES.values() if not c.mu
 #: Registry from the start.
 SAMPLE_IMAGES = ("us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main",)
 _TOKEN = "gke-simulator-token"  # noqa: S105 - a dummy bearer token the simulator ignores
+
+
+def crd_generation(profile: str | CRDProfile | None) -> CRDProfile:
+    """The CRD generation a simulator serves: a profile name or a CRDProfile (None: newest).
+
+    ``cluster`` is refused: the simulator is the cluster, it needs a generation.
+    """
+    try:
+        found = profile_setting(profile if profile is not None else DEFAULT_PROFILE)
+    except UnknownProfileError:
+        found = None
+    if not isinstance(found, CRDProfile):
+        raise UnknownProfileError(
+            f"a simulated cluster needs a CRD generation, not {profile!r}; valid: "
+            f"{', '.join(sorted(PROFILES))} (or 1.33)", name=str(profile),
+            known=sorted(PROFILES))
+    return found
 
 
 class GKESimulator:
@@ -67,12 +89,17 @@ class GKESimulator:
     validation of the networking.gke.io kinds; a PUT without resourceVersion on custom
     kinds fails with 422 as on GKE, unless ``allow_unconditional_update=True``;
     ``kube_port`` fixes the Kubernetes API port (default: an ephemeral one);
-    ``crd_profile`` is the CRD generation the API server validates against (default: the
-    newest; ``"gke-1.33"`` behaves like a GKE 1.33 cluster); ``admission=True`` refuses, as
-    GKE does, creating an extension whose Gateway, Service or ready endpoints are missing
-    (default ``False``: accepted, and reported in its status by the controller, the path
-    most tests exercise; ``python -m gke_service_extensions.testing`` turns it on);
-    ``sample_images`` registers :data:`SAMPLE_IMAGES` in the simulated Artifact Registry.
+    ``crd_profile`` is the CRD generation the cluster has: the API server serves its
+    CustomResourceDefinitions (``kubectl get crd``; what a client reads to learn the
+    cluster's rules) and validates against it (default: the newest; ``"gke-1.33"`` behaves
+    like a GKE 1.33 cluster; a name or a ``CRDProfile``). ``GKE_SE_CRD_PROFILE`` does not
+    apply: it is a client setting. Editing a served CRD does not change what is enforced.
+    ``kubernetes_version`` is the ``gitVersion`` its ``/version`` answers (default
+    ``v1.33.5-gke.simulator``). ``admission=True`` refuses, as GKE does, creating an
+    extension whose Gateway, Service or ready endpoints are missing (default ``False``:
+    accepted, and reported in its status by the controller, the path most tests exercise;
+    ``python -m gke_service_extensions.testing`` turns it on); ``sample_images`` registers
+    :data:`SAMPLE_IMAGES` in the simulated Artifact Registry.
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -81,17 +108,19 @@ class GKESimulator:
                  history_window: int = 1000, bookmark_interval: float = 1.0,
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
-                 crd_profile: str | None = None, admission: bool = False,
+                 crd_profile: str | CRDProfile | None = None,
+                 kubernetes_version: str | None = None, admission: bool = False,
                  sample_images: bool = True) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
-        if validator is None and crd_profile is not None:
-            from ..models import get_profile
-
-            validator = profile_validator(get_profile(crd_profile).name)
+        self._crd_profile = crd_generation(crd_profile)
+        if validator is None:
+            validator = profile_validator(self._crd_profile)
         self._kube = KubeAPIServer(self.store, faults=self.faults, validator=validator,
                                    bookmark_interval=bookmark_interval, port=kube_port,
                                    allow_unconditional_update=allow_unconditional_update)
+        if kubernetes_version is not None:
+            self._kube.kubernetes_version = kubernetes_version
         self._kube.admission = admission
         self.workloads = WorkloadController(self.store)
         """Deployments -> ReplicaSets -> Pods -> Endpoints (``testing/_kube/_workloads``)."""
@@ -135,6 +164,8 @@ class GKESimulator:
                         "type": "Accepted", "status": "True", "reason": "Accepted",
                         "message": "", "observedGeneration": 1,
                         "lastTransitionTime": "2026-01-01T00:00:00Z"}]}})
+            for crd in served_crds(self._crd_profile):
+                self.store.create(CUSTOM_RESOURCE_DEFINITION, crd)
             if self._want_gcp:
                 self._start_gcp()
             if self._want_controller:
@@ -199,6 +230,11 @@ class GKESimulator:
     def kube_url(self) -> str:
         """The Kubernetes API server's URL, ``http://127.0.0.1:<port>``."""
         return self._kube.url
+
+    @property
+    def crd_profile(self) -> CRDProfile:
+        """The CRD generation this cluster serves and enforces."""
+        return self._crd_profile
 
     @property
     def kube_server(self) -> KubeAPIServer:

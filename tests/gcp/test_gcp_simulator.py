@@ -257,17 +257,22 @@ def test_drift_names_a_spec_change_the_controller_has_not_programmed_yet() -> No
             plugin, traffic, routing = [kube.apply(o) for o in gcp_objects()]
             kube.wait_all_programmed([plugin, traffic, routing], timeout=30)
             sim.controller.pause()
-            changed = routing.to_manifest()
-            changed["spec"]["extensionChains"][0]["extensions"][0]["timeout"] = "500ms"
-            routing = kube.apply(GCPRoutingExtension.from_manifest(changed))
+
+            def shorter(obj: GCPRoutingExtension) -> None:
+                obj.spec.extension_chains[0].extensions[0].timeout = "500ms"
+
+            routing = kube.modify(GCPRoutingExtension, "routing", shorter)
             (diff,) = gcp.drift(routing, kube=kube)
             assert diff.path == "spec.extensionChains[0].extensions[0].timeout"
             assert (diff.wanted, diff.gateway) == ("500ms", "default/internal")
             assert str(diff) == ("Gateway default/internal: spec.extensionChains[0].extensions[0]."
                                  "timeout: cluster asks 500ms, Google Cloud has 0.250s")
-            wasm = plugin.to_manifest()
-            wasm["spec"]["logConfig"]["sampleRate"] = 500_000
-            plugin = kube.apply(GCPWasmPlugin.from_manifest(wasm))
+
+            def half_sampled(obj: GCPWasmPlugin) -> None:
+                assert obj.spec.log_config is not None
+                obj.spec.log_config.sample_rate = 500_000
+
+            plugin = kube.modify(GCPWasmPlugin, "plugin", half_sampled)
             assert [d.path for d in gcp.drift(plugin)] == ["spec.logConfig.sampleRate"]
             sim.controller.resume()
             kube.wait_all_programmed([plugin, routing], timeout=30)

@@ -35,6 +35,7 @@ from gke_service_extensions.kube import (
     Validation,
 )
 from gke_service_extensions.models import (
+    TRAFFIC_EXTENSION,
     Gateway,
     GCPRoutingExtension,
     GCPTrafficExtension,
@@ -264,9 +265,10 @@ def test_replace_with_new_spec_bumps_generation(client: ExtensionsClient) -> Non
 
 def test_kubeconfig_env_var_is_read_when_connecting(sim: GKESimulator,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import kubernetes.config  # freezes the library's own default at import time
+    from kubernetes.config import kube_config
 
-    assert kubernetes.config
+    # The library froze $KUBECONFIG at its import; make that frozen default a missing file.
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", "/nonexistent/kubeconfig")
     monkeypatch.setenv("KUBECONFIG", str(sim.kubeconfig_path))
     with ExtensionsClient.from_kubeconfig() as c:
         assert c.host == sim.kube_url
@@ -385,11 +387,18 @@ def test_apply_creates_then_updates(client: ExtensionsClient) -> None:
         "extensionChains"][0]["extensions"][0]["timeout"] == "5s"
 
 
-def test_apply_of_an_object_read_from_the_server_drops_server_fields(
-        client: ExtensionsClient) -> None:
+def test_apply_of_an_object_read_from_the_server_is_refused_before_sending(
+        client: ExtensionsClient, sim: GKESimulator) -> None:
     created = client.create(ext())
-    again = client.apply(created)  # carries uid, resourceVersion, managedFields...
-    assert again.metadata.uid == created.metadata.uid
+    before = sim.store.get(TRAFFIC_EXTENSION, "default", "my-ext")
+    for read in (created, client.get(GCPTrafficExtension, "my-ext")):
+        with pytest.raises(ManifestError) as info:
+            client.apply(read)
+        assert str(info.value).startswith(
+            "GCPTrafficExtension default/my-ext: apply() was given an object read from the "
+            "cluster (it has metadata.resourceVersion and metadata.managedFields)")
+        assert "modify(kind, name, fn)" in str(info.value)
+    assert sim.store.get(TRAFFIC_EXTENSION, "default", "my-ext") == before
 
 
 def test_apply_conflict_with_another_manager_then_force(client: ExtensionsClient) -> None:
@@ -568,18 +577,20 @@ def test_invalid_object_is_refused_before_sending(client: ExtensionsClient,
         with pytest.raises(ManifestValidationError) as info:
             write(_bad_timeout())
         assert info.value.profile == "newest"
+        assert info.value.profile_source == "from the cluster"
         assert [p.path for p in info.value.problems] == [
             "spec.extensionChains[0].extensions[0].timeout"]
-    assert sim.faults.counts() == {}
+    # the cluster's CRDs were read once (for both writes); the object was never sent
+    assert sim.faults.counts() == {("get", "customresourcedefinitions"): 2}
 
 
-def test_client_checks_writes_against_its_crd_profile() -> None:
+def test_client_checks_writes_against_the_profile_it_is_given() -> None:
     m = traffic()
     del m["spec"]["extensionChains"][0]["extensions"][0]["supportedEvents"]
     obj = GCPTrafficExtension.from_manifest(m, profile="gke-1.33")
     with GKESimulator(controller=False, gcp=False, crd_profile="gke-1.33") as sim:
-        with ExtensionsClient(sim.api_client()) as newest, \
-                pytest.raises(ManifestValidationError, match="'newest' CRD profile"):
+        with ExtensionsClient(sim.api_client(), profile="newest") as newest, \
+                pytest.raises(ManifestValidationError, match="'newest' CRD profile:"):
             newest.create(obj)
         with ExtensionsClient(sim.api_client(), profile="gke-1.33") as old:
             assert old.create(obj).metadata.generation == 1

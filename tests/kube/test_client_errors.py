@@ -95,7 +95,11 @@ def test_non_status_body_becomes_the_server_message() -> None:
 def test_api_exception_from_the_kubernetes_client_is_mapped() -> None:
     exc = ApiException(status=409, reason="Conflict")
     exc.body = status(409, "AlreadyExists", "exists", name="my-ext").decode()
-    assert isinstance(error_from_exception(exc, obj=REF), AlreadyExistsError)
+    err = error_from_exception(exc, obj=REF)
+    assert type(err) is AlreadyExistsError
+    assert (err.status, err.reason, err.server_message) == (409, "AlreadyExists", "exists")
+    assert err.obj == REF
+    assert str(err) == f"{REF}: already exists"
 
 
 def test_tls_failure_reported_by_the_kubernetes_client_is_a_connection_error() -> None:

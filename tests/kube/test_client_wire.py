@@ -102,7 +102,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[[Handler], tuple[ExtensionsClient
             "users": [{"name": "u", "user": {"token": "t0ken-abcdef"}}],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         }))
-        client = ExtensionsClient.from_kubeconfig(str(path),
+        # a fixed CRD profile: these tests script every request (no CRD reads)
+        client = ExtensionsClient.from_kubeconfig(str(path), profile="newest",
                                                   retry=RetryPolicy(sleep=lambda s: None))
         servers.append(server)
         clients.append(client)
@@ -136,7 +137,8 @@ def test_apply_with_an_empty_201_reads_the_object_back(serve: Any) -> None:
 def test_apply_sends_force_and_manager_and_no_server_fields(serve: Any) -> None:
     client, server = serve(lambda req: (200, STORED))
     client.apply(GCPTrafficExtension.from_manifest(
-        {**STORED, "status": {"ancestors": []}}, unknown_fields=UnknownFields.PRESERVE),
+        {**manifest(uid="u-1", generation=1, creationTimestamp="2026-01-01T00:00:00Z"),
+         "status": {"ancestors": []}}, unknown_fields=UnknownFields.PRESERVE),
         field_manager="me", force=True)
     sent = server.seen[0]
     assert "fieldManager=me" in sent.path

@@ -91,7 +91,9 @@ def transport(sim: GKESimulator) -> WrappedTransport:
 
 @pytest.fixture
 def client(transport: WrappedTransport, sleeps: list[float]) -> Iterator[ExtensionsClient]:
-    with ExtensionsClient(transport=transport, retry=RetryPolicy(sleep=sleeps.append)) as c:
+    # a fixed CRD profile: these tests list every request of a call (no CRD reads)
+    with ExtensionsClient(transport=transport, retry=RetryPolicy(sleep=sleeps.append),
+                          profile="newest") as c:
         yield c
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +34,7 @@ from gke_service_extensions import (
 )
 from gke_service_extensions.kube import (
     ExtensionsClient,
+    InsecureCredentialsWarning,
     KubeConfigError,
     RedactingFilter,
     Redactor,
@@ -333,4 +335,141 @@ def test_redacting_filter_scrubs_third_party_log_records(
     finally:
         logger.removeFilter(filt)
     assert TOKEN not in caplog.text
+    assert "<redacted>" in caplog.text
+
+
+# --------------------------------------------------------------------------- exec plugin logs
+
+
+def failing_plugin(tmp_path: Path) -> dict[str, Any]:
+    """A kubeconfig user whose exec credential plugin prints the token to stderr and fails."""
+    script = tmp_path / "plugin.py"
+    script.write_text("import sys\n"
+                      f"print('refresh failed for cached credential {EXEC_TOKEN}', "
+                      "file=sys.stderr)\n"
+                      "sys.exit(1)\n")
+    return {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+                     "command": sys.executable, "args": [str(script)]}}
+
+
+def test_failing_exec_plugin_stderr_never_reaches_the_logs(
+        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+    path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", failing_plugin(tmp_path))
+    with ExtensionsClient.from_kubeconfig(str(path)):
+        pass
+    library = [r for r in captured.records if r.name == "root" and "kubernetes" in r.pathname]
+    assert [r.getMessage() for r in library] == ["exec: process returned 1. stderr: <redacted>"]
+    assert library[0].levelno == logging.ERROR
+    assert EXEC_TOKEN not in captured.text
+
+
+def test_failing_exec_plugin_stderr_stays_out_of_a_scripts_output(tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", failing_plugin(tmp_path))
+    code = ("import logging, sys\n"
+            "logging.basicConfig(level=logging.DEBUG)\n"
+            "from gke_service_extensions import ExtensionsClient\n"
+            "with ExtensionsClient.from_kubeconfig(sys.argv[1]) as c:\n"
+            "    print('loaded', c.host)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "loaded https://127.0.0.1:1\n"
+    assert "ERROR:root:exec: process returned 1. stderr: <redacted>" in proc.stderr
+    assert EXEC_TOKEN not in proc.stderr + proc.stdout
+
+
+def test_library_redaction_is_installed_once_and_leaves_the_apps_records_alone(
+        tmp_path: Path, captured: pytest.LogCaptureFixture) -> None:
+    path = kubeconfig(tmp_path / "config", "https://127.0.0.1:1", {"token": TOKEN})
+    clients = [ExtensionsClient.from_kubeconfig(str(path)) for _ in range(3)]
+    for name in ("", "kubernetes", "client"):
+        ours = [f for f in logging.getLogger(name or None).filters
+                if isinstance(f, RedactingFilter)]
+        assert len(ours) == 1, name
+    logging.getLogger().error("app says token: keep-me-123")
+    # The token is known (not credential-shaped) while a client that uses it is alive.
+    logging.getLogger("kubernetes").error("library says %s", TOKEN)
+    for c in clients:
+        c.close()
+    assert "app says token: keep-me-123" in captured.text
+    assert "library says <redacted>" in captured.text
+
+
+def test_redactor_drops_exec_plugin_stderr_and_token_fields() -> None:
+    redact = Redactor()
+    assert redact("exec: process returned 2. line one\nsecret line two") == \
+        "exec: process returned 2. stderr: <redacted>"
+    assert redact('{"access_token": "ya29.abc", "password": "pw1"} token=t0k') == \
+        '{"access_token": "<redacted>", "password": "<redacted>"} token=<redacted>'
+    assert redact("the token tok-SECRET lacks permission") == \
+        "the token tok-SECRET lacks permission"  # not credential-shaped: left to secrets_of
+
+
+# --------------------------------------------------------------------------- plain http
+
+
+@pytest.mark.parametrize("server", ["http://10.1.2.3:8080", "http://example.invalid",
+                                    "HTTP://[2001:db8::1]:80"])
+def test_credentials_over_plain_http_warn_once_per_client(tmp_path: Path, server: str) -> None:
+    path = kubeconfig(tmp_path / "config", server, {"token": TOKEN})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ExtensionsClient.from_kubeconfig(str(path)).close()
+        ExtensionsClient.from_kubeconfig(str(path)).close()
+    ours = [w for w in seen if issubclass(w.category, InsecureCredentialsWarning)]
+    assert len(ours) == 2
+    assert "credentials will be sent unencrypted to http://" in str(ours[0].message)
+    assert TOKEN not in str(ours[0].message)
+    assert Path(ours[0].filename) == Path(__file__)  # points at the caller
+
+
+@pytest.mark.parametrize(("server", "user"), [
+    ("http://127.0.0.1:8080", {"token": TOKEN}),
+    ("http://127.3.4.5:8080", {"token": TOKEN}),
+    ("http://[::1]:8080", {"token": TOKEN}),
+    ("http://localhost:8080", {"token": TOKEN}),
+    ("https://10.1.2.3:6443", {"token": TOKEN}),
+    ("http://10.1.2.3:8080", {}),
+])
+def test_no_warning_for_loopback_https_or_no_credentials(
+        tmp_path: Path, server: str, user: dict[str, Any]) -> None:
+    path = kubeconfig(tmp_path / "config", server, user)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ExtensionsClient.from_kubeconfig(str(path)).close()
+    assert [w for w in seen if issubclass(w.category, InsecureCredentialsWarning)] == []
+
+
+def test_basic_auth_over_plain_http_warns(tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "config", "http://10.1.2.3:8080",
+                      {"username": "admin", "password": "pa55-w0rd-xyz"})
+    with pytest.warns(InsecureCredentialsWarning, match=r"http://10\.1\.2\.3:8080"):
+        ExtensionsClient.from_kubeconfig(str(path)).close()
+
+
+def test_a_client_around_your_own_api_client_warns_too() -> None:
+    from kubernetes import client as k8s
+
+    config = k8s.Configuration(host="http://10.1.2.3:8080")
+    config.api_key = {"authorization": f"Bearer {TOKEN}"}
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ExtensionsClient(k8s.ApiClient(config)).close()
+    ours = [w for w in seen if issubclass(w.category, InsecureCredentialsWarning)]
+    assert len(ours) == 1
+    assert Path(ours[0].filename) == Path(__file__)  # points at the caller
+    assert TOKEN not in str(ours[0].message)
+
+
+def test_a_client_around_your_own_api_client_redacts_the_library_logs(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from kubernetes import client as k8s
+
+    config = k8s.Configuration(host="http://127.0.0.1:1")
+    secret = "tok-OWN-API-CLIENT-123456"
+    config.api_key = {"authorization": f"Bearer {secret}"}
+    ExtensionsClient(k8s.ApiClient(config)).close()
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("client").error("sending %s to the server", secret)  # its package logger
+    assert secret not in caplog.text
     assert "<redacted>" in caplog.text

@@ -199,8 +199,12 @@ def test_ancestor_namespace_defaults_to_the_objects() -> None:
 
 
 def test_gateway_in_other_namespace_does_not_match() -> None:
+    same = evaluate(ext(ancestors=[entry("gw", programmed(), ns="default")]))
+    assert same.outcome is Outcome.PROGRAMMED  # control: the same entry in the object's ns
     state = evaluate(ext(ancestors=[entry("gw", programmed(), ns="other")]))
     assert state.outcome is Outcome.PENDING
+    assert [a.ancestor for a in state.ancestors] == [GatewayRef("gw", "default")]
+    assert not state.ancestors[0].reported
 
 
 def test_explicit_gateways_override_target_refs() -> None:

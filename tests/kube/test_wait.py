@@ -217,7 +217,9 @@ def test_one_of_two_targets_programmed_times_out_listing_every_ancestor(env: Env
     assert message.startswith("timed out after 0.5s waiting for GCPTrafficExtension default/ext")
     assert "Gateway default/a: Programmed" in message
     assert "Gateway default/b: Pending (not reported by the controller yet)" in message
-    assert info.value.last_status is not None
+    last = info.value.last_status
+    assert last is not None
+    assert [a["ancestorRef"]["name"] for a in last["ancestors"]] == ["a"]
     assert isinstance(info.value, TimeoutError)
 
 

@@ -101,9 +101,13 @@ def test_api_exceptions_map_onto_the_error_tree(status: int, cls: type, transien
 
 
 def test_api_exception_without_status_body_keeps_the_reason() -> None:
-    err = map_api_error(_api_exception(502, None), REF)
+    exc = ApiException(status=502, reason="Bad Gateway")
+    exc.body = None
+    err = map_api_error(exc, REF)
     assert isinstance(err, ServerError)
-    assert "x" in str(err)
+    assert str(err) == "GCPTrafficExtension in namespace default: server error 502: Bad Gateway"
+    assert err.server_message == "Bad Gateway"
+    assert err.status == 502
 
 
 def test_network_failures_map_to_timeout_and_connection_errors() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gke_service_extensions import ManifestValidationError
+from gke_service_extensions import ManifestValidationError, UnknownProfileError
 from gke_service_extensions.models import (
     GCPRoutingExtension,
     GCPTrafficExtension,
@@ -380,7 +380,9 @@ def test_every_problem_is_listed_not_just_the_first(
     assert {f"{EXT}.timeout", f"{CHAIN}.name", "spec.targetRefs[0].name"} <= paths
     assert str(info.value).startswith(
         "GCPTrafficExtension default/my-traffic-extension is invalid under the 'newest' CRD "
-        "profile: 3 problems")
+        "profile (the default): 3 problems")
+    assert str(info.value).endswith("(pick another CRD profile with profile= (--profile on the "
+                                    "command line) or GKE_SE_CRD_PROFILE)")
 
 
 def test_messages_use_yaml_names_never_python_names(
@@ -407,5 +409,9 @@ def test_validation_error_is_a_value_error(sample: Callable[[str], dict[str, Any
 def test_unknown_profile_is_refused_with_the_known_ones(
     sample: Callable[[str], dict[str, Any]],
 ) -> None:
-    with pytest.raises(ValueError, match=r"known profiles: gke-1\.33, newest"):
+    with pytest.raises(ValueError, match=r"valid profiles: gke-1\.33 \(or 1\.33\), newest, "
+                       r"cluster") as info:
         GCPWasmPlugin.from_manifest(sample("wasm"), profile="gke-1.20")
+    assert isinstance(info.value, UnknownProfileError)
+    assert info.value.name == "gke-1.20"
+    assert {"gke-1.33", "1.33", "newest", "cluster"} <= set(info.value.known)

@@ -9,12 +9,14 @@ from ._resources import SERVED, ServedKind
 
 __all__ = ["api_group", "api_group_list", "api_resource_list", "api_versions", "version_info"]
 
-KUBERNETES_VERSION = "v1.32.4-gke.simulator"
+#: The version the simulator reports: a GKE release that serves every Service Extensions kind.
+KUBERNETES_VERSION = "v1.33.5-gke.simulator"
 
 
-def version_info() -> dict[str, Any]:
-    """The ``/version`` document."""
-    return {"major": "1", "minor": "32", "gitVersion": KUBERNETES_VERSION,
+def version_info(git_version: str = KUBERNETES_VERSION) -> dict[str, Any]:
+    """The ``/version`` document of a server running ``git_version`` (``v1.33.5-gke.1``)."""
+    major, minor = git_version.lstrip("v").split(".")[:2]
+    return {"major": major, "minor": minor, "gitVersion": git_version,
             "gitCommit": "0" * 40, "gitTreeState": "clean",
             "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23.0",
             "compiler": "gc", "platform": "linux/amd64"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..._gke import (
+    CUSTOM_RESOURCE_DEFINITION,
     ENDPOINT_SLICE,
     ENDPOINTS,
     EVENT,
@@ -24,6 +25,7 @@ from ..._gke import (
 )
 
 __all__ = [
+    "CUSTOM_RESOURCE_DEFINITION",
     "ENDPOINTS",
     "ENDPOINT_SLICE",
     "EVENT",
@@ -76,6 +78,8 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(NAMESPACE, short_names=SHORT_NAMES[NAMESPACE]),
     ServedKind(EVENT, short_names=SHORT_NAMES[EVENT], has_status=False),
     ServedKind(ENDPOINT_SLICE, has_status=False),
+    ServedKind(CUSTOM_RESOURCE_DEFINITION, short_names=SHORT_NAMES[CUSTOM_RESOURCE_DEFINITION],
+               categories=("api-extensions",)),
 )
 
 # Served for kubectl and the guide's callout app (``_workloads``, ``_auth``).

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ..._errors import Problem
+from ...models import CRDProfile
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
 from . import _admission, _auth, _discovery, _protobuf
 from ._apply import ApplyConflict, apply_config, record_update
@@ -72,15 +73,22 @@ _PATCH_TYPES = {
 }
 
 
-def profile_validator(profile: str | None) -> Validator:
-    """A validator of the three networking.gke.io kinds under a CRD profile (None: newest)."""
+def profile_validator(profile: str | CRDProfile | None) -> Validator:
+    """A validator of the three networking.gke.io kinds under a CRD profile (None: newest).
+
+    The simulator is a cluster: ``GKE_SE_CRD_PROFILE`` (a client-side setting) does not
+    change what it enforces.
+    """
+    from ...models import DEFAULT_PROFILE
+
+    chosen = profile if profile is not None else DEFAULT_PROFILE
 
     def validate(info: ResourceInfo, obj: Mapping[str, Any]) -> list[Problem]:
         if info.group != GKE_NETWORKING_GROUP:
             return []
         from ...models import UnknownFields, validate_manifest
 
-        return list(validate_manifest(obj, profile=profile,
+        return list(validate_manifest(obj, profile=chosen,
                                       unknown_fields=UnknownFields.PRESERVE))
 
     return validate
@@ -94,9 +102,10 @@ def default_unknown_fields(info: ResourceInfo, obj: Mapping[str, Any]) -> list[s
     """Paths of fields the schema does not declare, for the networking.gke.io kinds."""
     if info.group != GKE_NETWORKING_GROUP:
         return []
-    from ...models import UnknownFields, validate_manifest
+    from ...models import DEFAULT_PROFILE, UnknownFields, validate_manifest
 
-    return [p.path for p in validate_manifest(obj, unknown_fields=UnknownFields.REJECT)
+    return [p.path for p in validate_manifest(obj, profile=DEFAULT_PROFILE,
+                                              unknown_fields=UnknownFields.REJECT)
             if p.message.startswith("unknown field")]
 
 
@@ -137,8 +146,11 @@ class KubeAPIServer:
                  host: str = "127.0.0.1", port: int = 0,
                  sleep: Callable[[float], bool] | None = None,
                  unknown_fields: UnknownFieldFinder | None = None,
-                 allow_unconditional_update: bool = True) -> None:
+                 allow_unconditional_update: bool = True,
+                 kubernetes_version: str = _discovery.KUBERNETES_VERSION) -> None:
         self.store = store
+        #: the ``gitVersion`` ``/version`` answers
+        self.kubernetes_version = kubernetes_version
         self.faults = faults or Faults()
         self.validator: Validator = validator or default_validator
         self.unknown_fields: UnknownFieldFinder = unknown_fields or default_unknown_fields
@@ -247,7 +259,7 @@ class KubeAPIServer:
 
     def _non_resource(self, parts: list[str]) -> dict[str, Any] | None:
         if parts == ["version"]:
-            return _discovery.version_info()
+            return _discovery.version_info(self.kubernetes_version)
         if parts in (["healthz"], ["readyz"], ["livez"]):
             return {"status": "ok"}
         if parts == ["api"]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...models._meta import ResourceInfo
 from ._resources import (
+    CUSTOM_RESOURCE_DEFINITION,
     ENDPOINTS,
     EVENT,
     GATEWAY,
@@ -143,6 +144,8 @@ _COLUMNS: dict[ResourceInfo, tuple[tuple[str, str, str, Cell], ...]] = {
               ("Cluster-IP", "string", "", _path("spec", "clusterIP")),
               ("External-IP", "string", "", lambda o: "<none>"),
               ("Port(s)", "string", "", _ports), _AGE),
+    CUSTOM_RESOURCE_DEFINITION: (_NAME, ("Created At", "date", "",
+                                         _path("metadata", "creationTimestamp"))),
 }
 
 

@@ -78,7 +78,9 @@ def test_list_is_per_location_and_kind_and_sorted() -> None:
 def test_delete_returns_the_resource_then_none() -> None:
     s = GCPState()
     s.put_lb_traffic_extension("global", "a", {})
-    assert s.delete_lb_traffic_extension("global", "a") is not None
+    deleted = s.delete_lb_traffic_extension("global", "a")
+    assert deleted is not None
+    assert deleted["name"] == "projects/sim-project/locations/global/lbTrafficExtensions/a"
     assert s.delete_lb_traffic_extension("global", "a") is None
     assert s.get_lb_traffic_extension("global", "a") is None
 
@@ -124,7 +126,12 @@ def test_put_wasm_plugin_without_versions_keeps_them() -> None:
     s = GCPState()
     s.put_wasm_plugin("global", "wp", {"mainVersionId": "v1"}, {"v1": {"imageUri": IMAGE}})
     s.put_wasm_plugin("global", "wp", {"mainVersionId": "v1", "description": "d"})
-    assert s.get_wasm_plugin_version("global", "wp", "v1") is not None
+    kept = s.get_wasm_plugin_version("global", "wp", "v1")
+    assert kept is not None
+    assert kept["imageUri"] == IMAGE
+    plugin = s.get_wasm_plugin("global", "wp")
+    assert plugin is not None
+    assert plugin["description"] == "d"
 
 
 def test_main_version_must_be_one_of_the_versions() -> None:
@@ -136,7 +143,9 @@ def test_main_version_must_be_one_of_the_versions() -> None:
 def test_delete_wasm_plugin_deletes_its_versions() -> None:
     s = GCPState()
     s.put_wasm_plugin("global", "wp", {"mainVersionId": "v1"}, {"v1": {"imageUri": IMAGE}})
-    assert s.delete_wasm_plugin("global", "wp") is not None
+    deleted = s.delete_wasm_plugin("global", "wp")
+    assert deleted is not None
+    assert deleted["name"].endswith("/locations/global/wasmPlugins/wp")
     assert s.get_wasm_plugin_version("global", "wp", "v1") is None
 
 

@@ -556,7 +556,7 @@ def test_discovery_lists_the_served_kinds_and_status_subresources(sim: GKESimula
     assert namespaces["namespaced"] is False
     assert "ns" in namespaces["shortNames"]
     _, version = _raw(sim, "GET", "/version")
-    assert (version["major"], version["minor"]) == ("1", "32")
+    assert (version["major"], version["minor"]) == ("1", "33")
 
 
 def test_events_can_be_selected_by_involved_object(core: Any) -> None:

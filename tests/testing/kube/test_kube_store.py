@@ -76,7 +76,10 @@ def test_cluster_scoped_objects_have_no_namespace() -> None:
     store = ObjectStore()
     gc = store.create(GATEWAY_CLASS, {"metadata": {"name": "c", "namespace": "default"}})
     assert "namespace" not in gc["metadata"]
-    assert store.get(GATEWAY_CLASS, None, "c") is not None
+    stored = store.get(GATEWAY_CLASS, None, "c")
+    assert stored is not None
+    assert stored["metadata"]["name"] == "c"
+    assert "namespace" not in stored["metadata"]
 
 
 def test_default_namespace_exists() -> None:
@@ -156,6 +159,7 @@ def test_delete_without_finalizers_removes_the_object() -> None:
     store.create(TRAFFIC_EXTENSION, _obj())
     gone = store.delete(TRAFFIC_EXTENSION, "default", "x")
     assert gone is not None
+    assert (gone["metadata"]["namespace"], gone["metadata"]["name"]) == ("default", "x")
     assert store.get(TRAFFIC_EXTENSION, "default", "x") is None
     assert store.delete(TRAFFIC_EXTENSION, "default", "x") is None
 
