@@ -12,7 +12,7 @@ import threading
 from types import FrameType
 
 from .._errors import UnknownProfileError
-from ._simulator import GKESimulator, crd_generation
+from ._simulator import SAMPLE_IMAGES, GKESimulator, crd_generation
 
 __all__ = ["main"]
 
@@ -22,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gke_service_extensions.testing",
                                      description="Run a local GKE simulator.")
     parser.add_argument("--project-id", default="sim-project")
+    parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
+                        help="make a Wasm plugin image exist in the simulated Artifact "
+                             "Registry (repeatable; the public sample images always do)")
+    parser.add_argument("--admission", action="store_true",
+                        help="refuse creating extensions whose Gateway, Service or endpoints "
+                             "are missing, as GKE does (default: accept them and report "
+                             "the failure in their status)")
     parser.add_argument("--port", type=int, default=0,
                         help="Kubernetes API port (default: a free one)")
     parser.add_argument("--no-controller", action="store_true",
@@ -55,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
               f"KUBECACHEDIR={env['KUBECACHEDIR']}")
         print("                 kubectl get gatewayclasses")
+        sim.kube_server.admission = args.admission  # GKE refuses at creation
+        try:
+            for image in (*(SAMPLE_IMAGES if sim.gcp_state is not None else ()), *args.image):
+                print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
+        except (ValueError, RuntimeError) as err:
+            print(f"error: --image: {err}", file=sys.stderr)
+            return 2
         print("Ctrl-C to stop.", flush=True)
         try:
             while not stop.wait(0.5):
