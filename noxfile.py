@@ -42,5 +42,6 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every benchmark; each prints ratios against a baseline measured in the same run."""
     session.install("-e", ".[test]")
-    for script in ("bench_models.py", "bench_simulator.py", "bench_wait.py", "bench_gcp.py"):
+    for script in ("bench_models.py", "bench_simulator.py", "bench_wait.py", "bench_gcp.py",
+                   "bench_rollout.py"):
         session.run("python", f"benchmarks/{script}")

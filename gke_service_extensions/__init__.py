@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AlreadyExistsError,
+    AnalysisFailed,
     ApiConnectionError,
     ApiTimeoutError,
     ConflictError,
@@ -37,14 +38,20 @@ from ._errors import (
     ObjectDeletedError,
     ObjectRef,
     PluginNotReferencedError,
+    PreflightError,
     PreflightFailed,
     Problem,
     ProgrammingFailed,
     ResourceNameError,
+    RollbackFailed,
+    RolloutConflictError,
+    RolloutError,
     ServerError,
     UnauthorizedError,
     UnknownKindError,
     UnknownProfileError,
+    VerificationError,
+    VersionChangeError,
     WaitError,
     WaitTimeoutError,
 )
@@ -104,6 +111,7 @@ if TYPE_CHECKING:
         first_matching_chain,
         to_crd,
     )
+    from .rollout import Rollout, RolloutPlan, RolloutResult, plan_rollout
 
 __version__ = "0.1.0.dev0"
 
@@ -139,6 +147,10 @@ _LAZY = {
     "check_matcher": ".models",
     "evaluate_matcher": ".models",
     "first_matching_chain": ".models",
+    "Rollout": ".rollout",
+    "RolloutPlan": ".rollout",
+    "RolloutResult": ".rollout",
+    "plan_rollout": ".rollout",
 }
 
 
@@ -162,6 +174,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "NO_RETRY",
     "AlreadyExistsError",
+    "AnalysisFailed",
     "AncestorState",
     "AncestorStatus",
     "ApiConnectionError",
@@ -211,6 +224,7 @@ __all__ = [
     "Outcome",
     "PatchType",
     "PluginNotReferencedError",
+    "PreflightError",
     "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
@@ -218,6 +232,12 @@ __all__ = [
     "Propagation",
     "ResourceNameError",
     "RetryPolicy",
+    "RollbackFailed",
+    "Rollout",
+    "RolloutConflictError",
+    "RolloutError",
+    "RolloutPlan",
+    "RolloutResult",
     "SampleRequest",
     "ServerError",
     "Severity",
@@ -227,6 +247,8 @@ __all__ = [
     "UnknownKindError",
     "UnknownProfileError",
     "Validation",
+    "VerificationError",
+    "VersionChangeError",
     "WaitError",
     "WaitMode",
     "WaitResult",
@@ -241,6 +263,7 @@ __all__ = [
     "evaluate_matcher",
     "first_matching_chain",
     "load_manifests",
+    "plan_rollout",
     "preflight",
     "to_crd",
     "validate_manifest",

@@ -28,6 +28,14 @@ Every error the library raises derives from :class:`GKEServiceExtensionsError`, 
     │   ├── ObjectDeletedError                    the object went away while waiting
     │   ├── PluginNotReferencedError              a GCPWasmPlugin no traffic extension uses
     │   └── WaitTimeoutError (also TimeoutError)  the deadline passed; carries last seen status
+    ├── RolloutError                              a Wasm plugin rollout could not go on
+    │   ├── VersionChangeError (also ValueError)  a version change breaks a rule; nothing changed
+    │   ├── RolloutConflictError                  another rollout holds the plugin, or a
+    │   │                                         concurrent change broke the plan
+    │   ├── PreflightError                        image or plugin not ready; nothing was written
+    │   ├── VerificationError                     Google Cloud does not serve what was switched to
+    │   ├── AnalysisFailed                        an analysis check failed during the bake
+    │   └── RollbackFailed                        the automatic rollback did not complete
     └── GCPError                                  a Google Cloud API call failed
         ├── GCPNotFoundError                      404 NOT_FOUND: no such resource (or image tag)
         ├── GCPPermissionDeniedError              403 PERMISSION_DENIED; names the permission
@@ -49,6 +57,7 @@ from typing import Any
 
 __all__ = [
     "AlreadyExistsError",
+    "AnalysisFailed",
     "ApiConnectionError",
     "ApiTimeoutError",
     "ConflictError",
@@ -73,14 +82,20 @@ __all__ = [
     "ObjectDeletedError",
     "ObjectRef",
     "PluginNotReferencedError",
+    "PreflightError",
     "PreflightFailed",
     "Problem",
     "ProgrammingFailed",
     "ResourceNameError",
+    "RollbackFailed",
+    "RolloutConflictError",
+    "RolloutError",
     "ServerError",
     "UnauthorizedError",
     "UnknownKindError",
     "UnknownProfileError",
+    "VerificationError",
+    "VersionChangeError",
     "WaitError",
     "WaitTimeoutError",
 ]
@@ -382,6 +397,65 @@ class PluginNotReferencedError(WaitError):
 
 class WaitTimeoutError(WaitError, TimeoutError):
     """The wait's deadline passed; the message shows the last state of every ancestor."""
+
+
+# --------------------------------------------------------------------------- rollouts
+
+
+class RolloutError(GKEServiceExtensionsError):
+    """A rollout of a GCPWasmPlugin version could not go on.
+
+    ``obj`` is the plugin; ``rollout_id`` the rollout's id (None before one started);
+    ``result`` the :class:`~gke_service_extensions.rollout.RolloutResult` so far, when there
+    is one.
+    """
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 rollout_id: str | None = None, result: Any = None) -> None:
+        super().__init__(message, obj=obj)
+        self.rollout_id = rollout_id
+        self.result = result
+
+
+class VersionChangeError(RolloutError, ValueError):
+    """A version change that breaks a rule (name taken, image already staged, an 11th
+    version, no version to roll back to). Nothing was changed."""
+
+
+class RolloutConflictError(RolloutError):
+    """Another rollout holds the plugin (``holder``), or a concurrent change made the plan
+    impossible (the serving version moved, the staged version went away)."""
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 rollout_id: str | None = None, result: Any = None,
+                 holder: str | None = None) -> None:
+        super().__init__(message, obj=obj, rollout_id=rollout_id, result=result)
+        self.holder = holder
+
+
+class PreflightError(RolloutError):
+    """The preflight found the image missing or the plugin unhealthy. Nothing was written."""
+
+
+class VerificationError(RolloutError):
+    """Google Cloud does not serve what was switched to (main version or image digest)."""
+
+
+class AnalysisFailed(RolloutError):
+    """An analysis check failed (or errored, or was inconclusive) during the bake.
+
+    ``analysis`` is the :class:`~gke_service_extensions.rollout.AnalysisResult`.
+    """
+
+    def __init__(self, message: str, *, obj: ObjectRef | None = None,
+                 rollout_id: str | None = None, result: Any = None,
+                 analysis: Any = None) -> None:
+        super().__init__(message, obj=obj, rollout_id=rollout_id, result=result)
+        self.analysis = analysis
+
+
+class RollbackFailed(RolloutError):
+    """The automatic rollback did not complete; the plugin needs a person (see ``result``)."""
 
 
 # --------------------------------------------------------------------------- google cloud
