@@ -213,12 +213,14 @@ def _condition(conditions: Sequence[Any], kind: str) -> dict[str, Any] | None:
 
 def _state_data(state: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     entries = (manifest.get("status") or {}).get("ancestors") or []
+    ns = (manifest.get("metadata") or {}).get("namespace")
     ancestors = []
     for a in state.ancestors:
         entry: dict[str, Any] = next((e for e in entries if (e.get("ancestorRef") or {}).get("name")
                       == a.ancestor.name), {})
         ancestors.append({
-            "gateway": str(a.ancestor), "state": a.state.value, "reason": a.reason,
+            "gateway": f"{a.ancestor.namespace or ns}/{a.ancestor.name}",
+            "state": a.state.value, "reason": a.reason,
             "message": a.message, "observedGeneration": a.observed_generation,
             "conditions": [{k: c.get(k) for k in ("type", "status", "reason", "message",
                                                   "observedGeneration")}
@@ -243,7 +245,8 @@ def status(args: argparse.Namespace, out: TextIO) -> int:
             data: dict[str, Any] = {
                 "object": f"Gateway {ns}/{name}", "generation":
                     manifest["metadata"].get("generation"),
-                "outcome": (_condition(conds, "Programmed") or {}).get("status", "Unknown"),
+                "outcome": {"True": "Programmed", "False": "Failed"}.get(
+                    (_condition(conds, "Programmed") or {}).get("status", ""), "Pending"),
                 "ancestors": [{"gateway": f"{ns}/{name}", "conditions": conds}]}
         else:
             state = evaluate(manifest)

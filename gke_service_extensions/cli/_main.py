@@ -310,8 +310,10 @@ def parse_resources(tokens: Sequence[str], *, need_name: bool = True,
                 raise UsageError(f"{token!r}: name resources as KIND/NAME, or KIND NAME...")
             found.append((kind(kind_text), name))
         return found
-    info = kind(tokens[0])
     names = list(tokens[1:])
+    if "," in tokens[0] and not names and not need_name:  # kubectl get gtw,gcpwasmplugins
+        return [(kind(text), None) for text in tokens[0].split(",") if text]
+    info = kind(tokens[0])
     if not names:
         if need_name:
             raise UsageError(f"name the {info.kind}: {tokens[0]} NAME or {tokens[0]}/NAME")
