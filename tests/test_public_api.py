@@ -51,7 +51,7 @@ def test_root_loads_lazy_names_from_public_subpackages_only() -> None:
     assert "ExtensionsClient" in lazy
     for name, target in lazy.items():
         module = target.partition(":")[0]
-        assert module in (".kube", ".models", ".diagnosis", ".rollout"), (name, target)
+        assert module in (".kube", ".models", ".diagnosis", ".gcp", ".rollout"), (name, target)
         assert name in gke_service_extensions.__all__
 
 

@@ -7,6 +7,7 @@ from typing import Final
 
 __all__ = [
     "CUSTOM_RESOURCE_DEFINITION",
+    "DEPLOYMENT",
     "ENDPOINTS",
     "ENDPOINT_SLICE",
     "EVENT",
@@ -18,7 +19,10 @@ __all__ = [
     "GKE_NETWORKING_GROUP",
     "HTTP_ROUTE",
     "NAMESPACE",
+    "POD",
+    "REPLICA_SET",
     "ROUTING_EXTENSION",
+    "SECRET",
     "SERVICE",
     "SHORT_NAMES",
     "TRAFFIC_EXTENSION",
@@ -78,6 +82,10 @@ NAMESPACE = ResourceInfo("", "v1", "Namespace", "namespaces", namespaced=False)
 EVENT = ResourceInfo("", "v1", "Event", "events")
 ENDPOINTS = ResourceInfo("", "v1", "Endpoints", "endpoints")
 ENDPOINT_SLICE = ResourceInfo("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices")
+DEPLOYMENT = ResourceInfo("apps", "v1", "Deployment", "deployments")
+REPLICA_SET = ResourceInfo("apps", "v1", "ReplicaSet", "replicasets")
+POD = ResourceInfo("", "v1", "Pod", "pods")
+SECRET = ResourceInfo("", "v1", "Secret", "secrets")
 CUSTOM_RESOURCE_DEFINITION = ResourceInfo("apiextensions.k8s.io", "v1",
                                           "CustomResourceDefinition",
                                           "customresourcedefinitions", namespaced=False)
@@ -91,6 +99,9 @@ SHORT_NAMES: Final[dict[ResourceInfo, tuple[str, ...]]] = {
     NAMESPACE: ("ns",),
     EVENT: ("ev",),
     CUSTOM_RESOURCE_DEFINITION: ("crd", "crds"),
+    DEPLOYMENT: ("deploy",),
+    REPLICA_SET: ("rs",),
+    POD: ("po",),
 }
 
 _LOOKUP_KINDS = (TRAFFIC_EXTENSION, ROUTING_EXTENSION, WASM_PLUGIN, GATEWAY)

@@ -596,26 +596,6 @@ class _Tracked:
     references_checked: bool = False
 
 
-@overload
-def wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[M]: ...
-
-
-@overload
-def wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[Any]: ...
-
-
 def wait_until_programmed(
     client: ExtensionsClient,
     obj_or_ref: Any,
@@ -693,26 +673,6 @@ def wait_all_programmed(
     options = _options(timeout, gateways, condition, mode, controller_name, on_change,
                        failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
     return _wait(client, list(objs), options, canceller=None)
-
-
-@overload
-async def async_wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: M | tuple[type[M], str] | tuple[type[M], str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[M]: ...
-
-
-@overload
-async def async_wait_until_programmed(
-    client: ExtensionsClient, obj_or_ref: tuple[str, str] | tuple[str, str, str | None],
-    *, timeout: float = ..., gateways: Gateways = ...,
-    mode: WaitMode | str = ..., on_change: OnChange | None = ..., failure_grace: float = ...,
-    plugin_reference_grace: float = ..., condition: str = ..., controller_name: str = ...,
-    silence_timeout: float = ..., watch_backoff: WatchBackoff = ...,
-) -> WaitResult[Any]: ...
 
 
 async def async_wait_until_programmed(

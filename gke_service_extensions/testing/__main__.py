@@ -19,6 +19,12 @@ __all__ = ["add_arguments", "build_parser", "main", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the simulator's flags to ``parser`` (shared with the ``simulator`` command)."""
     parser.add_argument("--project-id", default="sim-project")
+    parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
+                        help="make a Wasm plugin image exist in the simulated Artifact "
+                             "Registry (repeatable; the public sample images always do)")
+    parser.add_argument("--no-admission", action="store_true",
+                        help="accept extensions whose Gateway, Service or endpoints are "
+                             "missing (GKE refuses them at creation)")
     parser.add_argument("--port", type=int, default=0,
                         help="Kubernetes API port (default: a free one)")
     parser.add_argument("--no-controller", action="store_true",
@@ -28,9 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--crd-profile", default=None,
                         help="CRD generation the cluster serves and enforces: newest, "
                              "gke-1.33 (or 1.33) (default: newest)")
-    parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
-                        help="make a Wasm plugin image exist in the simulated Artifact "
-                             "Registry (repeatable)")
     return parser
 
 
@@ -52,13 +55,6 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
                       gcp=not args.no_gcp, kube_port=args.port, crd_profile=profile) as sim:
-        try:
-            for image in args.image:
-                uri, _, digest = image.partition("=")
-                print(f"image:           {uri} ({sim.add_image(uri, digest or None)})")
-        except (ValueError, RuntimeError) as err:
-            print(f"error: --image: {err}", file=sys.stderr)
-            return 2
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
         print(f"CRD profile:     {sim.crd_profile.name}")
@@ -69,6 +65,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
               f"KUBECACHEDIR={env['KUBECACHEDIR']}")
         print("                 kubectl get gatewayclasses")
+        sim.kube_server.admission = not args.no_admission  # GKE refuses at creation
+        try:
+            for image in args.image:
+                print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
+        except (ValueError, RuntimeError) as err:
+            print(f"error: --image: {err}", file=sys.stderr)
+            return 2
         print("Ctrl-C to stop.", flush=True)
         try:
             while not stop.wait(0.5):

@@ -35,17 +35,21 @@ from ._kube._resources import (
 )
 from ._kube._server import KubeAPIServer, Validator, profile_validator
 from ._kube._store import ObjectStore
+from ._kube._workloads import WorkloadController
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
     from ..gcp import GCPClient, GCPRetry
 
-__all__ = ["GKE_GATEWAY_CLASSES", "GKESimulator", "crd_generation"]
+__all__ = ["GKE_GATEWAY_CLASSES", "SAMPLE_IMAGES", "GKESimulator", "crd_generation"]
 
 _log = logging.getLogger(__name__)
 
 GKE_GATEWAY_CLASSES = tuple(c.name for c in GATEWAY_CLASSES.values() if not c.multi_cluster)
+#: The public sample Wasm plugin images (the guide's), known to the simulated Artifact
+#: Registry from the start.
+SAMPLE_IMAGES = ("us-docker.pkg.dev/service-extensions-samples/plugins/local-reply:main",)
 _TOKEN = "gke-simulator-token"  # noqa: S105 - a dummy bearer token the simulator ignores
 
 
@@ -91,7 +95,11 @@ class GKESimulator:
     like a GKE 1.33 cluster; a name or a ``CRDProfile``). ``GKE_SE_CRD_PROFILE`` does not
     apply: it is a client setting. Editing a served CRD does not change what is enforced.
     ``kubernetes_version`` is the ``gitVersion`` its ``/version`` answers (default
-    ``v1.33.5-gke.simulator``).
+    ``v1.33.5-gke.simulator``). ``admission=True`` refuses, as GKE does, creating an
+    extension whose Gateway, Service or ready endpoints are missing (default ``False``:
+    accepted, and reported in its status by the controller, the path most tests exercise;
+    ``python -m gke_service_extensions.testing`` turns it on); ``sample_images`` registers
+    :data:`SAMPLE_IMAGES` in the simulated Artifact Registry.
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -101,7 +109,8 @@ class GKESimulator:
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
                  crd_profile: str | CRDProfile | None = None,
-                 kubernetes_version: str | None = None) -> None:
+                 kubernetes_version: str | None = None, admission: bool = False,
+                 sample_images: bool = True) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._crd_profile = crd_generation(crd_profile)
@@ -112,12 +121,16 @@ class GKESimulator:
                                    allow_unconditional_update=allow_unconditional_update)
         if kubernetes_version is not None:
             self._kube.kubernetes_version = kubernetes_version
+        self._kube.admission = admission
+        self.workloads = WorkloadController(self.store)
+        """Deployments -> ReplicaSets -> Pods -> Endpoints (``testing/_kube/_workloads``)."""
         self.gcp_state: Any = None
         self.gcp_server: Any = None
         self.controller: Any = None
         self._project_id = project_id
         self._project_number = project_number
         self._want_gcp = gcp
+        self._sample_images = sample_images
         self._want_controller = controller
         self._controller_settings = controller_settings
         self._dir: Path | None = None
@@ -140,6 +153,7 @@ class GKESimulator:
         self._started = True
         try:
             self._kube.start()
+            self.workloads.start()
             self._dir = Path(tempfile.mkdtemp(prefix="gke-simulator-"))
             self.kubeconfig_path.write_text(yaml.safe_dump(self.kubeconfig()))
             for name in GKE_GATEWAY_CLASSES:
@@ -176,6 +190,7 @@ class GKESimulator:
                 self.gcp_server.stop()
             finally:
                 self.gcp_server = None
+        self.workloads.stop()
         self._kube.stop()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -191,6 +206,9 @@ class GKESimulator:
         self.gcp_state = state_mod.GCPState(self._project_id, self._project_number)
         self.gcp_server = server_mod.GCPServer(self.gcp_state)
         self.gcp_server.start()
+        if self._sample_images:
+            for image in SAMPLE_IMAGES:
+                self.gcp_state.register_image(image)
 
     def _start_controller(self) -> None:
         try:
@@ -349,7 +367,12 @@ class GKESimulator:
             "metadata": {"name": name, "namespace": namespace}, "spec": spec})
 
     def add_image(self, image_uri: str, digest: str | None = None) -> str:
-        """Make a container image exist in the simulated Artifact Registry; its digest."""
+        """Make a container image exist in the simulated Artifact Registry; its digest.
+
+        ``image_uri`` may carry the digest as ``URI=sha256:...`` (the shell's ``--image``).
+        """
+        if digest is None and "=" in image_uri:
+            image_uri, digest = image_uri.split("=", 1)
         if self.gcp_state is None:
             raise RuntimeError("the GKE simulator runs without its Google Cloud part")
         return str(self.gcp_state.register_image(image_uri, digest))

@@ -194,7 +194,7 @@ def test_status_shows_each_ancestors_conditions_and_the_google_cloud_resources(
     assert (conditions["Accepted"], conditions["Programmed"]) == ("True", "True")
     [gcp] = data["gcp"]
     assert len(gcp["lbTrafficExtensions"]) == 1
-    assert gcp["wasmPlugins"][0]["mainVersion"] == "wasm-plugin-version"
+    assert "-wasm-plugin-version-" in gcp["wasmPlugins"][0]["mainVersion"]  # GKE-generated id
     status, text = _run("status", "gcptrafficextension/traffic-ext-wasm")
     assert "Programmed=True reason=ProgrammingSucceeded" in text
     assert "LbTrafficExtension projects/" in text
@@ -270,5 +270,6 @@ def test_simulator_takes_exactly_the_flags_of_the_testing_module(
     helped = capsys.readouterr().out
     assert helped.startswith("usage: gke-service-extensions simulator")
     assert all(flag in helped for flag in flags(build_parser()))
-    assert {"--image", "--crd-profile", "--port", "--project-id"} <= flags(build_parser())
+    assert {"--image", "--no-admission", "--crd-profile", "--port", "--project-id"} <= flags(
+        build_parser())
     assert _run("simulator", "--crd-profile", "1.20")[0] == 2

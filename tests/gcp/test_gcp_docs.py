@@ -32,7 +32,8 @@ def test_the_opening_example_reads_back_what_gke_built(
     assert len(out) == 5
     assert re.match(r"projects/sim-project/locations/global/lbTrafficExtensions/\S+ "
                     r"\[\[<Event.REQUEST_HEADERS: 'RequestHeaders'>\]\]$", out[0])
-    assert re.match(r"v1 sha256:[0-9a-f]{64}$", out[1])
+    # GKE generates the version id: PREFIX-VERSIONNAME-SUFFIX
+    assert re.match(r"gkegw1-[a-z0-9]{4}-v1-[a-z0-9]{12} sha256:[0-9a-f]{64}$", out[1])
     assert out[2] == "0.5 500000"
     assert re.match(r"us-docker.pkg.dev/my-project/wasm/header-rewrite@sha256:[0-9a-f]{64}$",
                     out[3])

@@ -22,6 +22,7 @@ import pytest
 from gcp_samples import IMAGE_V1, IMAGE_V2, gcp_objects
 
 from gke_service_extensions import Gateway
+from gke_service_extensions._gke import id_names
 from gke_service_extensions.gcp import (
     GatewayResources,
     LbRouteExtension,
@@ -113,4 +114,5 @@ def test_wasm_plugin_and_versions_agree_with_gcloud_beta(
     theirs = {v["name"].rsplit("/", 1)[1]: PluginVersion.from_json(v["name"].rsplit("/", 1)[1], v)
               for v in listed}
     assert theirs == dict(ours.versions)
-    assert sorted(theirs) == ["v1", "v2"]
+    # GKE generates the version ids: PREFIX-VERSIONNAME-SUFFIX
+    assert sorted(n for v in theirs for n in ("v1", "v2") if id_names(v, n)) == ["v1", "v2"]

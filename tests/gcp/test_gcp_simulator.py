@@ -20,6 +20,7 @@ from gke_service_extensions import (
     GCPUnavailableError,
     GCPWasmPlugin,
 )
+from gke_service_extensions._gke import id_names
 from gke_service_extensions.gcp import GatewayDifference, GCPClient, GCPRetry
 from gke_service_extensions.kube import ExtensionsClient
 from gke_service_extensions.testing import GKESimulator
@@ -75,7 +76,8 @@ def test_resources_for_gateway_finds_exactly_what_gke_created(
     assert {vid: (v.image_uri, v.image_digest) for vid, v in plugin.versions.items()} == {
         v["name"].rsplit("/", 1)[1]: (v["imageUri"], v["imageDigest"])
         for v in state.list_wasm_plugin_versions(location, plugin_id)}
-    assert plugin.main_version_id == "v2"
+    assert plugin.main_version_id is not None
+    assert id_names(plugin.main_version_id, "v2")  # GKE's PREFIX-VERSIONNAME-SUFFIX
     assert plugin.main_version is not None
     assert plugin.main_version.image_digest == sim.gcp_state.resolve_image(IMAGE_V2)
     assert plugin.log_config is not None

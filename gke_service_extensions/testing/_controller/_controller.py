@@ -11,6 +11,7 @@ clock.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import time
@@ -52,6 +53,14 @@ from ._world import ROUTING, TRAFFIC, WASM, NsName, ObjectKey, World
 __all__ = ["GatewayController"]
 
 _log = logging.getLogger(__name__)
+
+#: The finalizer GKE's gateway controller puts on the Gateways it manages.
+GATEWAY_FINALIZER = "gateway.finalizer.networking.gke.io"
+
+
+def json_key(value: Any) -> str:
+    """A hashable, order-independent key of a JSON value."""
+    return json.dumps(value, sort_keys=True)
 
 _WATCHED = (GATEWAY, GATEWAY_CLASS, SERVICE, ENDPOINTS, ENDPOINT_SLICE, HTTP_ROUTE,
             TRAFFIC_EXTENSION, ROUTING_EXTENSION, WASM_PLUGIN)
@@ -311,13 +320,15 @@ class GatewayController:
             deadlines: list[float] = []
             self._lifecycle_events(world, verdicts, now)
             pending = self._advance(world, verdicts, now, deadlines)
-            # Google Cloud first, as GKE does: a client that sees Programmed=True can read
-            # what was programmed.
+            # Google Cloud and the Gateway annotations first: a client that sees
+            # Programmed=True can read what was programmed and where.
             self._apply_gcp()
+            self._write_gateways(world, verdicts, now)
             for verdict in verdicts.values():
                 self._write_object_status(world, verdict, pending, now)
                 self._record_outcomes(world, verdict, now)
-            self._write_gateways(world, verdicts, now)
+            self._write_routes(world, now)
+            self._finalize_gateways()
             self._next_deadline = min(deadlines) if deadlines else None
             # Only failures can be cured by what the store does not announce (an image
             # registered in the GCP state): resync periodically only while one exists.
@@ -635,7 +646,8 @@ class GatewayController:
         backends = list(lb.backend_services)
         for key, record in records:
             res = record.resource
-            (traffic if key.kind == TRAFFIC else route).append("/" + res.path(project))
+            (traffic if key.kind == TRAFFIC else route).append(
+                _gcp_model.annotation_path(res.path(project), res.location))
             for chain in res.body.get("extensionChains") or []:
                 for ext in chain.get("extensions") or []:
                     service = str(ext.get("service", ""))
@@ -651,8 +663,12 @@ class GatewayController:
                     versions.extend(f"{path}/versions/{v}" for v in prec.resource.versions or {})
         a = GatewayAnnotation
         values = {
-            a.ADDRESSES: lb.address,
+            a.ADDRESSES: "/" + lb.address_path,
+            a.FIREWALLS: _gcp_model.annotation_value("/" + f for f in lb.firewalls),
             a.FORWARDING_RULES: "/" + lb.forwarding_rule,
+            a.HEALTH_CHECKS: _gcp_model.annotation_value(
+                "/" + _gcp_model.health_check_path(b) for b in backends),
+            a.SSL_CERTIFICATES: _gcp_model.annotation_value("/" + c for c in lb.ssl_certificates),
             a.URL_MAPS: "/" + lb.url_map,
             a.TARGET_HTTP_PROXIES: "" if lb.https else "/" + lb.target_proxy,
             a.TARGET_HTTPS_PROXIES: "/" + lb.target_proxy if lb.https else "",
@@ -686,10 +702,14 @@ class GatewayController:
 
         def annotated(obj: dict[str, Any]) -> dict[str, Any] | None:
             annotations = dict((obj.get("metadata") or {}).get("annotations") or {})
-            if all(annotations.get(k) == v for k, v in wanted.items()) and last in annotations:
+            finalizers = list((obj.get("metadata") or {}).get("finalizers") or [])
+            if (all(annotations.get(k) == v for k, v in wanted.items()) and last in annotations
+                    and GATEWAY_FINALIZER in finalizers):
                 return None
             body = copy.deepcopy(obj)
             body["metadata"]["annotations"] = {**annotations, **wanted, last: stamp}
+            if GATEWAY_FINALIZER not in finalizers:
+                body["metadata"]["finalizers"] = [*finalizers, GATEWAY_FINALIZER]
             return body
 
         def with_status(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -700,6 +720,83 @@ class GatewayController:
 
         stored = self._update_retrying(GATEWAY, gw, gateway, annotated)
         self._update_retrying(GATEWAY, gw, stored, with_status, subresource="status")
+
+    def _finalize_gateways(self) -> None:
+        """Release Gateways being deleted: their load balancer is gone with them."""
+        items, _ = self.store.list(GATEWAY)
+        for gateway in items:
+            meta = gateway.get("metadata") or {}
+            if not meta.get("deletionTimestamp") or GATEWAY_FINALIZER not in (
+                    meta.get("finalizers") or []):
+                continue
+
+            def released(obj: dict[str, Any]) -> dict[str, Any] | None:
+                finalizers = list((obj.get("metadata") or {}).get("finalizers") or [])
+                if GATEWAY_FINALIZER not in finalizers:
+                    return None
+                body = copy.deepcopy(obj)
+                body["metadata"]["finalizers"] = [f for f in finalizers
+                                                  if f != GATEWAY_FINALIZER]
+                return body
+
+            where = (str(meta.get("namespace") or "default"), str(meta.get("name")))
+            self._update_retrying(GATEWAY, where, gateway, released)
+
+    def _write_routes(self, world: World, now: float) -> None:
+        """``status.parents`` of HTTPRoutes attached to Gateways of a GKE class."""
+        stamp = _rfc3339(now)
+        controller = self.settings.controller_name
+        for route in world.http_routes:
+            meta = route.get("metadata") or {}
+            ns = str(meta.get("namespace") or "default")
+            generation = int(meta.get("generation") or 1)
+            raw_spec = route.get("spec")
+            spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
+            missing = [str(ref.get("name")) for rule in spec.get("rules") or []
+                       if isinstance(rule, dict) for ref in rule.get("backendRefs") or []
+                       if isinstance(ref, dict) and ref.get("kind", "Service") == "Service"
+                       and (ref.get("namespace") or ns, str(ref.get("name"))) not in
+                       world.services]
+            ours = []
+            for ref in spec.get("parentRefs") or []:
+                if not isinstance(ref, dict) or ref.get("kind", "Gateway") != "Gateway":
+                    continue
+                gateway = world.gateways.get((str(ref.get("namespace") or ns),
+                                              str(ref.get("name"))))
+                if gateway is None or gateway_profile(world, gateway)[0] is None:
+                    continue
+                resolved = {"type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs",
+                            "message": "", "observedGeneration": generation}
+                if missing:
+                    resolved.update(status="False", reason="BackendNotFound",
+                                    message=f'Service "{missing[0]}" not found')
+                ours.append({"parentRef": copy.deepcopy(ref), "controllerName": controller,
+                             "conditions": [{"type": "Accepted", "status": "True",
+                                             "reason": "Accepted", "message": "",
+                                             "observedGeneration": generation}, resolved]})
+
+            def with_status(obj: dict[str, Any], ours: list[dict[str, Any]] = ours
+                            ) -> dict[str, Any] | None:
+                status = copy.deepcopy(dict(obj.get("status") or {}))
+                old = [p for p in status.get("parents") or [] if isinstance(p, dict)]
+                mine = {json_key(p.get("parentRef")): p for p in old
+                        if p.get("controllerName") == controller}
+                parents = [p for p in old if p.get("controllerName") != controller]
+                for entry in ours:
+                    before = mine.get(json_key(entry["parentRef"]), {}).get("conditions") or []
+                    entry = {**entry, "conditions": merge_conditions(
+                        [c for c in before if isinstance(c, Mapping)], entry["conditions"],
+                        stamp)}
+                    parents.append(entry)
+                if not parents and "parents" not in status:
+                    return None
+                status["parents"] = parents
+                if status == (obj.get("status") or {}):
+                    return None
+                return {**copy.deepcopy(obj), "status": status}
+
+            self._update_retrying(HTTP_ROUTE, (ns, str(meta.get("name"))), route, with_status,
+                                  subresource="status")
 
     @staticmethod
     def _gateway_status(obj: Mapping[str, Any], lb: _gcp_model.GatewayResources,

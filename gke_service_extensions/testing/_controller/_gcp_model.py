@@ -3,8 +3,9 @@
 Names follow GKE's pattern ``gkegw1-<cluster hash>-<namespace>-<name>-<hash>`` (at most 63
 characters, deterministic). One LbTrafficExtension / LbRouteExtension is made per
 (extension, ancestor Gateway), in the Gateway's location, attached to that Gateway's
-forwarding rule; one global WasmPlugin per GCPWasmPlugin, whose version ids are the
-GCPWasmPlugin version names and whose ``mainVersionId`` is the version with non-zero weight.
+forwarding rule; one global WasmPlugin per GCPWasmPlugin, whose version ids GKE generates
+(``PREFIX-VERSIONNAME-SUFFIX``, :func:`version_id`) and whose ``mainVersionId`` is the
+version with non-zero weight.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class GatewayResources:
     https: bool
     url_map: str
     backend_services: tuple[str, ...] = field(default=())
+    address_path: str = ""
+    firewalls: tuple[str, ...] = field(default=())
+    ssl_certificates: tuple[str, ...] = field(default=())
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -94,6 +98,11 @@ def _items(value: Any) -> list[Any]:
 def _compute_path(project: str, location: str, collection: str, name: str) -> str:
     scope = "global" if location == "global" else f"regions/{location}"
     return f"projects/{project}/{scope}/{collection}/{name}"
+
+
+def health_check_path(backend_service: str) -> str:
+    """The health check GKE makes beside a backend service (same id, same scope)."""
+    return backend_service.replace("/backendServices/", "/healthChecks/")
 
 
 def backend_service_path(settings: ControllerSettings, project: str, location: str,
@@ -124,6 +133,16 @@ def gateway_resources(settings: ControllerSettings, project: str, world: World,
                                             str(ref.get("name")), ref.get("port"))
                 if path not in backends:
                     backends.append(path)
+    certificates = []
+    for lst in _items(listeners):
+        if _dict(lst).get("protocol") != "HTTPS":
+            continue
+        for ref in _items(_dict(_dict(lst).get("tls")).get("certificateRefs")):
+            if isinstance(ref, dict) and ref.get("name"):
+                path = _compute_path(project, location, "sslCertificates", gke_name(
+                    settings, ref.get("namespace") or ns, str(ref["name"]), salt="cert"))
+                if path not in certificates:
+                    certificates.append(path)
     return GatewayResources(
         gateway=gw_key, location=location, scheme=profile.load_balancing_scheme, address=address,
         forwarding_rule=_compute_path(project, location, "forwardingRules",
@@ -135,12 +154,35 @@ def gateway_resources(settings: ControllerSettings, project: str, world: World,
         url_map=_compute_path(project, location, "urlMaps",
                               gke_name(settings, ns, name, salt="um")),
         backend_services=tuple(backends),
+        address_path=_compute_path(project, location, "addresses",
+                                   gke_name(settings, ns, name, salt="addr")),
+        # One rule per network and scope lets the health checkers in; not documented.
+        firewalls=(_compute_path(project, "global", "firewalls",
+                                 gke_name(settings, "l7", "default", location, salt="fw")),),
+        ssl_certificates=tuple(certificates),
     )
 
 
 def plugin_name(settings: ControllerSettings, key: ObjectKey) -> str:
     """The WasmPlugin name GKE gives a GCPWasmPlugin."""
     return gke_name(settings, key.namespace, key.name, salt=WASM)
+
+
+def version_id(settings: ControllerSettings, key: ObjectKey, version: Mapping[str, Any]) -> str:
+    """The WasmPluginVersion id GKE generates for one version of GCPWasmPlugin ``key``:
+    ``PREFIX-VERSIONNAME-SUFFIX`` (SPEC §5). Versions are immutable in Google Cloud, so the
+    suffix also covers the image and config: a version whose image changes gets a new id.
+    """
+    name = str(version.get("name", ""))
+    content = f"{version.get('image', '')}|{version.get('pluginConfigURI', '')}"
+    return gke_name(settings, name, salt=f"{WASM}-version/{key.namespace}/{key.name}/{content}")
+
+
+def version_ids(settings: ControllerSettings, key: ObjectKey,
+                obj: Mapping[str, Any]) -> dict[str, str]:
+    """Version name -> generated WasmPluginVersion id, for every version of ``obj``."""
+    return {str(v.get("name", "")): version_id(settings, key, v)
+            for v in _items(_dict(obj.get("spec")).get("versions")) if isinstance(v, dict)}
 
 
 def plugin_path(settings: ControllerSettings, project: str, key: ObjectKey) -> str:
@@ -154,11 +196,12 @@ def plugin_resource(settings: ControllerSettings, project: str, key: ObjectKey,
     """The global WasmPlugin (and its versions) for a GCPWasmPlugin.
 
     The mapping is ``_gke.plugin_resource``; the simulator adds a description, labels and
-    ``usedBy``. Version ids are the GCPWasmPlugin version names.
+    ``usedBy``. Version ids are generated by :func:`version_id`.
     """
     name = plugin_name(settings, key)
     expected = _gke.plugin_resource({**obj, "kind": WASM},
-                                    GKEContext(project, "global", resource_id=name),
+                                    GKEContext(project, "global", resource_id=name,
+                                               version_ids=version_ids(settings, key, obj)),
                                     resolve_image=resolve_image)
     body: dict[str, Any] = {
         "description": f"{WASM} {key.path}",
@@ -214,3 +257,10 @@ def extension_resource(settings: ControllerSettings, project: str, key: ObjectKe
 def annotation_value(paths: Iterable[str]) -> str:
     """Comma-space separated, as GKE writes its resource annotations."""
     return ", ".join(paths)
+
+
+def annotation_path(path: str, location: str) -> str:
+    """How GKE writes a Network Services resource in a Gateway annotation: global ones as
+    ``projects/N/...``, regional ones as ``/projects/N/...`` (SPEC §5, the guide's outputs).
+    Compute resources are always written with the leading ``/``."""
+    return path if location == "global" else "/" + path

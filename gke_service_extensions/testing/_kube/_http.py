@@ -165,9 +165,11 @@ class Handler(BaseHTTPRequestHandler):
         return _client_gone_from(self.connection)
 
     def _send(self, resp: Response) -> None:
-        data = json.dumps(resp.body).encode()
+        raw = isinstance(resp.body, bytes)  # e.g. the protobuf /openapi/v2
+        data = resp.body if raw else json.dumps(resp.body).encode()
         self.send_response(resp.code)
-        self.send_header("Content-Type", "application/json")
+        if not raw:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Audit-Id", str(uuid.uuid4()))

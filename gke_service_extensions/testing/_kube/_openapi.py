@@ -12,9 +12,29 @@ import hashlib
 import json
 from typing import Any
 
+from ..._gke import GKE_NETWORKING_GROUP
 from ._resources import SERVED, ServedKind
 
-__all__ = ["openapi_v3_document", "openapi_v3_index"]
+__all__ = ["OPENAPI_V2_MEDIA_TYPE", "openapi_v2_document", "openapi_v3_document",
+           "openapi_v3_index"]
+
+OPENAPI_V2_MEDIA_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def _pb_string(field: int, value: bytes) -> bytes:
+    """One length-delimited protobuf field (lengths here stay below 128)."""
+    return bytes([field << 3 | 2, len(value)]) + value
+
+
+def openapi_v2_document() -> bytes:
+    """``/openapi/v2``: a gnostic ``openapi_v2.Document`` in protobuf, with no definitions.
+
+    kubectl 1.27 fetches it before ``apply``, ``create``, ``diff`` and ``edit`` and fails
+    without it; with no definitions it falls back to its built-in types for core kinds and
+    JSON merge patch for the rest, and leaves validation to the server.
+    """
+    info = _pb_string(1, b"Kubernetes") + _pb_string(2, b"v1.32.4")
+    return _pb_string(1, b"2.0") + _pb_string(2, info)
 
 _QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
 # Strategic merge patch is accepted for core kinds but not advertised: kubectl would then
@@ -40,7 +60,7 @@ def openapi_v3_document(group: str, version: str) -> dict[str, Any] | None:
     schemas: dict[str, Any] = {}
     for kind in kinds:
         paths.update(_paths(kind))
-        schemas[_schema_name(kind)] = {
+        schemas[_schema_name(kind)] = _crd_schema(kind) or {
             "type": "object",
             "x-kubernetes-preserve-unknown-fields": True,
             "x-kubernetes-group-version-kind": [_gvk(kind)],
@@ -60,6 +80,22 @@ def openapi_v3_index() -> dict[str, Any]:
         path = _gv_path(group, version)
         out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest.upper()}"}
     return {"paths": out}
+
+
+def _crd_schema(kind: ServedKind) -> dict[str, Any] | None:
+    """The CRD's structural schema of a networking.gke.io kind (``kubectl explain`` reads
+    its fields), None for other kinds."""
+    from ...models._crd import to_crd
+    from ...models._registry import model_for
+
+    model = (model_for(kind.info.api_version, kind.info.kind)
+             if kind.info.group == GKE_NETWORKING_GROUP else None)
+    if model is None:
+        return None
+    version = to_crd(model)["spec"]["versions"][0]
+    schema: dict[str, Any] = dict(version["schema"]["openAPIV3Schema"])
+    schema["x-kubernetes-group-version-kind"] = [_gvk(kind)]
+    return schema
 
 
 def _gvk(kind: ServedKind) -> dict[str, str]:

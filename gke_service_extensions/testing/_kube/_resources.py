@@ -44,6 +44,9 @@ __all__ = [
     "served_kind",
 ]
 
+from ..._gke import DEPLOYMENT, POD, REPLICA_SET, SECRET
+from ._auth import REVIEWS
+
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -56,9 +59,11 @@ class ServedKind:
     has_status: bool = True
     categories: tuple[str, ...] = ()
 
+    create_only: bool = False
+
     @property
     def verbs(self) -> tuple[str, ...]:
-        return _ALL_VERBS
+        return ("create",) if self.create_only else _ALL_VERBS
 
 
 SERVED: tuple[ServedKind, ...] = (
@@ -75,6 +80,29 @@ SERVED: tuple[ServedKind, ...] = (
     ServedKind(ENDPOINT_SLICE, has_status=False),
     ServedKind(CUSTOM_RESOURCE_DEFINITION, short_names=SHORT_NAMES[CUSTOM_RESOURCE_DEFINITION],
                categories=("api-extensions",)),
+)
+
+# Served for kubectl and the guide's callout app (``_workloads``, ``_auth``).
+SERVED += (
+    ServedKind(DEPLOYMENT, short_names=SHORT_NAMES[DEPLOYMENT], categories=("all",)),
+    ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",)),
+    ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),
+    ServedKind(SECRET, has_status=False),
+    *(ServedKind(review, has_status=False, create_only=True) for review in REVIEWS),
+    # Stored and served, nothing more: kubectl's default ``apply --prune`` allowlist needs
+    # every one of them to be known.
+    ServedKind(ResourceInfo("", "v1", "ConfigMap", "configmaps"), ("cm",), False),
+    ServedKind(ResourceInfo("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+               ("pvc",)),
+    ServedKind(ResourceInfo("", "v1", "PersistentVolume", "persistentvolumes",
+                            namespaced=False), ("pv",)),
+    ServedKind(ResourceInfo("", "v1", "ReplicationController", "replicationcontrollers"),
+               ("rc",)),
+    ServedKind(ResourceInfo("batch", "v1", "Job", "jobs")),
+    ServedKind(ResourceInfo("batch", "v1", "CronJob", "cronjobs"), ("cj",)),
+    ServedKind(ResourceInfo("networking.k8s.io", "v1", "Ingress", "ingresses"), ("ing",)),
+    ServedKind(ResourceInfo("apps", "v1", "DaemonSet", "daemonsets"), ("ds",)),
+    ServedKind(ResourceInfo("apps", "v1", "StatefulSet", "statefulsets"), ("sts",)),
 )
 
 _BY_PLURAL = {(k.info.group, k.info.version, k.info.plural): k for k in SERVED}

@@ -24,11 +24,16 @@ import yaml
 from ..._errors import Problem
 from ...models import CRDProfile
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
-from . import _discovery
+from . import _admission, _auth, _discovery, _protobuf
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
 from ._http import Handler, HTTPServer, Request, Response
-from ._openapi import openapi_v3_document, openapi_v3_index
+from ._openapi import (
+    OPENAPI_V2_MEDIA_TYPE,
+    openapi_v2_document,
+    openapi_v3_document,
+    openapi_v3_index,
+)
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from ._resources import NAMESPACE, SERVICE, ServedKind, find_by_plural
 from ._selectors import (
@@ -126,11 +131,15 @@ class KubeAPIServer:
     bookmarks get one (seconds); ``sleep`` is how injected latency and stalls wait
     (default: a wait that :meth:`stop` interrupts; it returns True when interrupted);
     ``unknown_fields`` finds undeclared fields for ``fieldValidation`` (Strict: 400,
-    Warn: ``Warning`` headers, Ignore). Unknown fields are kept, not pruned.
+    Warn: ``Warning`` headers, Ignore); with Warn and Ignore they are pruned, as from a
+    structural CRD.
     ``allow_unconditional_update=False`` answers a PUT without ``metadata.resourceVersion``
     on the networking.gke.io / Gateway API kinds with 422, as GKE does (they are custom
     resources there); the default (True) accepts it like a core kind.
     """
+
+    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
+    admission: bool = False
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
                  validator: Validator | None = None, bookmark_interval: float = 1.0,
@@ -211,10 +220,18 @@ class KubeAPIServer:
         path = req.path.rstrip("/") or "/"
         parts = [p for p in path.split("/") if p]
         try:
+            if req.method == "GET" and parts == ["openapi", "v2"]:
+                return Response(200, openapi_v2_document(),
+                                {"Content-Type": OPENAPI_V2_MEDIA_TYPE})
             if req.method == "GET":
                 doc = self._non_resource(parts)
                 if doc is not None:
                     return Response(200, doc)
+            if req.method == "POST" and parts[:1] == ["apis"] and len(parts) == 4:
+                binary = "protobuf" in req.headers.get("Content-Type", "")
+                answer = _auth.review(parts, {} if binary or not req.body else self._body(req))
+                if answer is not None:
+                    return Response(201, answer)
             target = self._resolve(parts)
             if target is None:
                 raise ApiError(404, "NotFound",
@@ -300,7 +317,7 @@ class KubeAPIServer:
                 return self._delete_collection(req, t)
         else:
             if m == "GET":
-                return Response(200, self._get(t))
+                return Response(200, self._get_maybe_table(req, t))
             if m == "PUT":
                 return self._update(req, t)
             if m == "PATCH":
@@ -319,6 +336,14 @@ class KubeAPIServer:
         if obj is None:
             raise ApiError(404, "NotFound", f'{resource_name(t.info)} "{t.name}" not found',
                            details=details_for(t.info, t.name))
+        return obj
+
+    def _get_maybe_table(self, req: Request, t: _Target) -> dict[str, Any]:
+        """A GET by name, as a one-row Table when the client asks for one (kubectl get)."""
+        obj = self._get(t)
+        if t.subresource is None and wants_table(req.headers.get("Accept", "")):
+            meta = {"resourceVersion": (obj.get("metadata") or {}).get("resourceVersion")}
+            return table(t.info, [obj], meta, req.param("includeObject"))
         return obj
 
     def _selectors(self, req: Request, t: _Target) -> Callable[[Mapping[str, Any]], bool]:
@@ -362,7 +387,7 @@ class KubeAPIServer:
                 meta["remainingItemCount"] = len(items) - limit
                 items = items[:limit]
         if wants_table(req.headers.get("Accept", "")):
-            return Response(200, table(t.info, items, meta))
+            return Response(200, table(t.info, items, meta, req.param("includeObject")))
         body = {"apiVersion": t.info.api_version, "kind": t.info.list_kind, "metadata": meta,
                 "items": items}
         return Response(200, body)
@@ -423,6 +448,9 @@ class KubeAPIServer:
     def _body(self, req: Request, *, yaml_ok: bool = False) -> Any:
         if not req.body:
             raise ApiError(400, "BadRequest", "the body of the request was empty")
+        decoded = _binary_body(req)
+        if decoded is not None:
+            return decoded
         try:
             if yaml_ok or "yaml" in req.headers.get("Content-Type", ""):
                 return yaml.safe_load(req.body)
@@ -466,12 +494,16 @@ class KubeAPIServer:
         if directive not in ("Strict", "Warn", "Ignore"):
             raise ApiError(400, "BadRequest", f"fieldValidation must be one of Strict, Warn, "
                            f"Ignore; got {directive!r}")
-        if directive == "Ignore" or t.subresource is not None:
+        if t.subresource is not None:
             return {}
         unknown = self.unknown_fields(t.info, obj)
         if not unknown:
             return {}
+        if directive != "Strict" and isinstance(obj, dict):
+            _admission.prune(obj, unknown)  # structural CRDs: undeclared fields are dropped
         listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        if directive == "Ignore":
+            return {}
         if directive == "Strict":
             raise ApiError(400, "BadRequest",
                            f'{t.info.kind} in version "{t.info.version}" cannot be handled as '
@@ -517,32 +549,40 @@ class KubeAPIServer:
         dry = self._dry_run(req)
         if t.kind.has_status:
             obj.pop("status", None)
-        if t.info == SERVICE:
-            self._default_service(obj)
+        self._defaults(t, obj)
         warnings = self._validate(req, t, obj)
+        self._admit(t, obj)
         obj["metadata"].pop("resourceVersion", None)
         obj["metadata"]["managedFields"] = record_update(
             None, obj, self._manager(req), t.info.api_version, None)
         created = self._store_call(t, lambda: self.store.create(t.info, obj, dry_run=dry))
         return Response(201, created, warnings)
 
-    def _default_service(self, obj: dict[str, Any]) -> None:
-        """What the real API server fills in on a new Service."""
-        spec = obj.setdefault("spec", {})
-        if not isinstance(spec, dict):
+    def _defaults(self, t: _Target, obj: dict[str, Any]) -> None:
+        """What the real API server fills in on a write (``_admission``)."""
+        if t.subresource is not None:
             return
-        spec.setdefault("type", "ClusterIP")
-        spec.setdefault("sessionAffinity", "None")
-        if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
-            with self._lock:
-                self._next_ip += 1
-                n = self._next_ip
-            spec["clusterIP"] = f"10.96.{n // 250 % 250}.{n % 250 + 1}"
-            spec["clusterIPs"] = [spec["clusterIP"]]
-        for port in spec.get("ports") or []:
-            if isinstance(port, dict):
-                port.setdefault("protocol", "TCP")
-                port.setdefault("targetPort", port.get("port"))
+        if t.info == SERVICE:
+            _admission.default_service(obj, self._next_cluster_ip)
+        _admission.apply_defaults(t.info, obj)
+
+    def _next_cluster_ip(self) -> str:
+        with self._lock:
+            self._next_ip += 1
+            n = self._next_ip
+        return f"10.96.{n // 250 % 250}.{n % 250 + 1}"
+
+    def _admit(self, t: _Target, obj: Mapping[str, Any]) -> None:
+        """GKE's admission of a new extension: 422 as the guide shows it."""
+        if not self.admission:
+            return
+        problem = _admission.admission_problem(t.info, obj, self.store)
+        if problem is None:
+            return
+        name = (obj.get("metadata") or {}).get("name") or ""
+        # No details: kubectl then prints the message as GKE's (the guide's) output shows it.
+        raise ApiError(422, "Invalid", f'{t.info.kind}.{t.info.group} "{name}" is invalid: '
+                       f"{problem}", details={})
 
     def _update(self, req: Request, t: _Target) -> Response:
         assert t.name is not None
@@ -575,6 +615,12 @@ class KubeAPIServer:
             raise ApiError(415, "UnsupportedMediaType",
                            f"the body of the request was in an unknown format - accepted "
                            f"media types include: {', '.join(_PATCH_TYPES)}", details={})
+        if kind == "strategic" and t.info.group in _CUSTOM_GROUPS:
+            raise ApiError(415, "UnsupportedMediaType",  # custom resources: no SMP
+                           "the body of the request was in an unknown format - accepted "
+                           "media types include: application/json-patch+json, "
+                           "application/merge-patch+json, application/apply-patch+yaml",
+                           details={})
         patch = self._body(req, yaml_ok=kind == "apply")
         dry = self._dry_run(req)
         if kind == "apply":
@@ -628,6 +674,7 @@ class KubeAPIServer:
                           for path, msg in err.causes]
                 raise ApiError(409, "Conflict", str(err),
                                details={**details_for(t.info, t.name), "causes": causes}) from err
+            self._defaults(t, new)
             warnings = self._validate(req, t, _effective(t, current, new))
             try:
                 if current is None:
@@ -635,6 +682,7 @@ class KubeAPIServer:
                         raise ApiError(404, "NotFound",
                                        f'{resource_name(t.info)} "{t.name}" not found',
                                        details=details_for(t.info, t.name))
+                    self._admit(t, new)
                     new["metadata"].pop("resourceVersion", None)
                     return Response(201, self.store.create(t.info, new, dry_run=dry),
                                     warnings)
@@ -697,6 +745,25 @@ class KubeAPIServer:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _binary_body(req: Request) -> dict[str, Any] | None:
+    """A protobuf body decoded (``_protobuf``: what kubectl sends as protobuf), None for a
+    text body; 415 for protobuf of other kinds and for CBOR, as a server without the codec
+    answers."""
+    ctype = req.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if not ctype.endswith(("protobuf", "cbor")):
+        return None
+    try:
+        decoded = _protobuf.decode(req.body) if ctype.endswith("protobuf") else None
+    except ValueError as err:
+        raise ApiError(400, "BadRequest",
+                       f"the body of the request could not be decoded: {err}") from err
+    if decoded is None:
+        raise ApiError(415, "UnsupportedMediaType",
+                       "the body of the request was in an unknown format - accepted media "
+                       "types include: application/json, application/yaml", details={})
+    return decoded
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:

@@ -150,15 +150,27 @@ _COLUMNS: dict[ResourceInfo, tuple[tuple[str, str, str, Cell], ...]] = {
 
 
 def table(info: ResourceInfo, items: list[dict[str, Any]],
-          metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """A meta.k8s.io/v1 Table of ``items`` (rows carry the objects' metadata)."""
+          metadata: Mapping[str, Any], include_object: str | None = None) -> dict[str, Any]:
+    """A meta.k8s.io/v1 Table of ``items``.
+
+    ``include_object`` is the request's ``includeObject``: ``Metadata`` (default, rows carry
+    the objects' metadata), ``Object`` (the whole objects: ``kubectl --sort-by`` needs them)
+    or ``None`` (no objects).
+    """
     columns = _COLUMNS.get(info, (_NAME, _AGE))
+
+    def row(obj: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"cells": [cell(obj) for *_, cell in columns]}
+        if include_object == "Object":
+            out["object"] = {"apiVersion": info.api_version, "kind": info.kind, **obj}
+        elif include_object != "None":
+            out["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": obj.get("metadata") or {}}
+        return out
+
     return {
         "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": dict(metadata),
         "columnDefinitions": [{"name": name, "type": type_, "format": fmt, "description": "",
                                "priority": 0} for name, type_, fmt, _ in columns],
-        "rows": [{"cells": [cell(obj) for *_, cell in columns],
-                  "object": {"kind": "PartialObjectMetadata",
-                             "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj.get("metadata") or {}}} for obj in items],
+        "rows": [row(obj) for obj in items],
     }

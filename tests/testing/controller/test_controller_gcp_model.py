@@ -21,6 +21,7 @@ from controller_builders import (
     world,
 )
 
+from gke_service_extensions._gke import id_names
 from gke_service_extensions.testing._controller import ControllerSettings, ObjectKey
 from gke_service_extensions.testing._controller._gcp_model import (
     GatewayResources,
@@ -29,6 +30,7 @@ from gke_service_extensions.testing._controller._gcp_model import (
     gke_name,
     go_duration_to_proto,
     plugin_resource,
+    version_ids,
 )
 from gke_service_extensions.testing._controller._reconcile import class_profile
 
@@ -148,13 +150,25 @@ def test_wasm_plugin_main_version_is_the_weighted_one_with_resolved_digests() ->
     obj["spec"]["versions"][1]["pluginConfigURI"] = "gs://b/cfg"
     res = plugin_resource(S, PN, WP, obj, known_images(IMAGE, IMAGE2), used_by=["x", "x"])
     assert res.location == "global"
-    assert res.body["mainVersionId"] == "new"
+    ids = version_ids(S, WP, obj)
+    assert res.body["mainVersionId"] == ids["new"]
     assert res.body["logConfig"] == {"enable": True, "sampleRate": 0.25, "minLogLevel": "WARN"}
     assert res.body["usedBy"] == [{"name": "x"}]
-    assert set(res.versions or {}) == {"old", "new"}
-    assert (res.versions or {})["new"] == {
+    assert set(res.versions or {}) == {ids["old"], ids["new"]}
+    assert (res.versions or {})[ids["new"]] == {
         "imageUri": IMAGE2, "imageDigest": "sha256:" + f"{2:064x}",
         "pluginConfigUri": "gs://b/cfg"}
+
+
+def test_wasm_plugin_version_ids_are_generated_prefix_name_suffix() -> None:
+    obj = plugin(versions=[("old", IMAGE, 0), ("new", IMAGE2, 1_000_000)])
+    ids = version_ids(S, WP, obj)
+    assert ids["new"] != "new"
+    assert id_names(ids["new"], "new")
+    assert re.fullmatch(r"gkegw1-[a-z0-9]{4}-new-[a-z0-9]{12}", ids["new"])
+    assert version_ids(S, WP, obj) == ids  # deterministic
+    obj["spec"]["versions"][1]["image"] = IMAGE  # versions are immutable: new content, new id
+    assert version_ids(S, WP, obj)["new"] != ids["new"]
 
 
 def test_wasm_plugin_log_config_defaults_and_disabled_logging() -> None:

@@ -21,6 +21,7 @@ from controller_builders import (
     wasm_ext,
 )
 
+from gke_service_extensions._gke import id_names
 from gke_service_extensions.models._meta import (
     GATEWAY,
     HTTP_ROUTE,
@@ -209,16 +210,22 @@ def test_programmed_extension_shows_in_gcp_and_gateway_annotations(sim: Sim) -> 
     (gcp_ext,) = sim.gcp.list_lb_traffic_extensions("global")
     ann = sim.annotations()
     name = gcp_ext["name"].rsplit("/", 1)[1]
+    # global Network Services resources without the leading "/", as GKE writes them
     assert ann["lb-traffic-extensions"] == (
-        f"/projects/123456789012/locations/global/lbTrafficExtensions/{name}")
+        f"projects/123456789012/locations/global/lbTrafficExtensions/{name}")
     assert gcp_ext["forwardingRules"] == [ann["forwarding-rules"].lstrip("/")]
     assert gcp_ext["loadBalancingScheme"] == "EXTERNAL_MANAGED"
     assert "-default-store-8080-" in ann["backend-services"]
     assert "-default-callout-443-" in ann["backend-services"]
     assert ann["last-reconcile-time"]
     gw = sim.get(GATEWAY, "gw")
-    assert gw["status"]["addresses"][0]["value"] == ann["addresses"]
-    assert ann["addresses"].startswith("203.0.113.")
+    assert gw["status"]["addresses"][0]["value"].startswith("203.0.113.")
+    assert ann["addresses"].startswith("/projects/123456789012/global/addresses/gkegw1-")
+    assert ann["firewalls"].startswith("/projects/123456789012/global/firewalls/gkegw1-")
+    assert ann["health-checks"].split(", ") == [
+        b.replace("/backendServices/", "/healthChecks/")
+        for b in ann["backend-services"].split(", ")]
+    assert ann["ssl-certificates"] == ""
 
 
 def test_regional_route_extension_is_programmed_in_the_region(sim: Sim) -> None:
@@ -244,14 +251,15 @@ def test_wasm_plugin_is_programmed_with_its_serving_version_and_annotated(sim: S
     name = wp["name"].rsplit("/", 1)[1]
     full = sim.gcp.get_wasm_plugin("global", name, full_view=True)
     assert full is not None
-    assert full["mainVersionId"] == "v1"
-    assert full["versions"]["v2"]["imageDigest"] == sim.gcp.resolve_image(IMAGE2)
+    v1, v2 = (next(i for i in full["versions"] if id_names(i, v)) for v in ("v1", "v2"))
+    assert full["mainVersionId"] == v1 != "v1"  # GKE generates PREFIX-VERSIONNAME-SUFFIX
+    assert full["versions"][v2]["imageDigest"] == sim.gcp.resolve_image(IMAGE2)
     (ext,) = sim.gcp.list_lb_traffic_extensions("global")
     assert full["usedBy"] == [{"name": ext["name"].replace("sim-project", "123456789012")}]
     ann = sim.annotations()
     assert ann["wasm-plugins"] == f"projects/123456789012/locations/global/wasmPlugins/{name}"
     assert ann["wasm-plugin-versions"].split(", ") == [
-        f"{ann['wasm-plugins']}/versions/v1", f"{ann['wasm-plugins']}/versions/v2"]
+        f"{ann['wasm-plugins']}/versions/{v1}", f"{ann['wasm-plugins']}/versions/{v2}"]
 
 
 def test_plugin_events_call_the_kind_wasmplugin_as_gke_does(sim: Sim) -> None:
@@ -279,10 +287,10 @@ def test_moving_the_weight_changes_the_main_version_after_reprogramming(sim: Sim
     sim.step()
     assert sim.programmed(WASM_PLUGIN, "wp") == ("Unknown", "Pending", 2)
     assert sim.programmed(TRAFFIC_EXTENSION, "te")[0] == "True"  # extension unchanged
-    assert sim.gcp.list_wasm_plugins("global")[0]["mainVersionId"] == "v1"
+    assert id_names(sim.gcp.list_wasm_plugins("global")[0]["mainVersionId"], "v1")
     sim.step(DELAY)
     assert sim.programmed(WASM_PLUGIN, "wp") == ("True", "ProgrammingSucceeded", 2)
-    assert sim.gcp.list_wasm_plugins("global")[0]["mainVersionId"] == "v2"
+    assert id_names(sim.gcp.list_wasm_plugins("global")[0]["mainVersionId"], "v2")
 
 
 def test_extension_waits_for_its_plugin_to_be_programmed(sim: Sim) -> None:
