@@ -22,9 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
                         help="make a Wasm plugin image exist in the simulated Artifact "
                              "Registry (repeatable; the public sample images always do)")
-    parser.add_argument("--no-admission", action="store_true",
-                        help="accept extensions whose Gateway, Service or endpoints are "
-                             "missing (GKE refuses them at creation)")
+    parser.add_argument("--admission", action="store_true",
+                        help="refuse creating extensions whose Gateway, Service or endpoints "
+                             "are missing, as GKE does (default: accept them and report "
+                             "the failure in their status)")
     parser.add_argument("--port", type=int, default=0,
                         help="Kubernetes API port (default: a free one)")
     parser.add_argument("--no-controller", action="store_true",
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Start a simulator as ``args`` say, print how to reach it, wait for Ctrl-C."""
     from .._errors import UnknownProfileError
-    from ._simulator import GKESimulator, crd_generation
+    from ._simulator import SAMPLE_IMAGES, GKESimulator, crd_generation
 
     try:
         profile = crd_generation(args.crd_profile)
@@ -65,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
               f"KUBECACHEDIR={env['KUBECACHEDIR']}")
         print("                 kubectl get gatewayclasses")
-        sim.kube_server.admission = not args.no_admission  # GKE refuses at creation
+        sim.kube_server.admission = args.admission  # GKE refuses at creation
         try:
-            for image in args.image:
+            for image in (*(SAMPLE_IMAGES if sim.gcp_state is not None else ()), *args.image):
                 print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")
         except (ValueError, RuntimeError) as err:
             print(f"error: --image: {err}", file=sys.stderr)

@@ -98,8 +98,9 @@ class GKESimulator:
     ``v1.33.5-gke.simulator``). ``admission=True`` refuses, as GKE does, creating an
     extension whose Gateway, Service or ready endpoints are missing (default ``False``:
     accepted, and reported in its status by the controller, the path most tests exercise;
-    ``python -m gke_service_extensions.testing`` turns it on); ``sample_images`` registers
-    :data:`SAMPLE_IMAGES` in the simulated Artifact Registry.
+    ``python -m gke_service_extensions.testing --admission`` turns it on); ``sample_images``
+    registers :data:`SAMPLE_IMAGES` in the simulated Artifact Registry (the shell's
+    simulator does).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -110,7 +111,7 @@ class GKESimulator:
                  allow_unconditional_update: bool = False, kube_port: int = 0,
                  crd_profile: str | CRDProfile | None = None,
                  kubernetes_version: str | None = None, admission: bool = False,
-                 sample_images: bool = True) -> None:
+                 sample_images: bool = False) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
         self._crd_profile = crd_generation(crd_profile)

@@ -270,6 +270,6 @@ def test_simulator_takes_exactly_the_flags_of_the_testing_module(
     helped = capsys.readouterr().out
     assert helped.startswith("usage: gke-service-extensions simulator")
     assert all(flag in helped for flag in flags(build_parser()))
-    assert {"--image", "--no-admission", "--crd-profile", "--port", "--project-id"} <= flags(
+    assert {"--image", "--admission", "--crd-profile", "--port", "--project-id"} <= flags(
         build_parser())
     assert _run("simulator", "--crd-profile", "1.20")[0] == 2

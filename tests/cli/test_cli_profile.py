@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GUIDE = str(EXAMPLES / "traffic-extension.yaml")
 CLI = [sys.executable, "-c", "import sys; from gke_service_extensions.cli import main; "
                              "sys.exit(main())"]
-SIMULATOR = [sys.executable, "-m", "gke_service_extensions.testing", "--no-admission"]
+SIMULATOR = [sys.executable, "-m", "gke_service_extensions.testing"]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -86,7 +86,7 @@ def test_apply_uses_the_clusters_crd_rules_by_default(
     simulator: Callable[..., Simulator],
 ) -> None:
     # the 1.33 cluster is started by the CLI's own simulator command
-    old = simulator("--crd-profile", "gke-1.33", "--no-admission", command=(*CLI, "simulator"))
+    old = simulator("--crd-profile", "gke-1.33", command=(*CLI, "simulator"))
     assert "CRD profile:     gke-1.33\n" in old.banner
     proc = _run("apply", "--kubeconfig", old.kubeconfig, "-f", GUIDE, "--no-wait")
     assert proc.returncode == 0, proc.stderr

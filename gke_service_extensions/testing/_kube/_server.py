@@ -131,8 +131,7 @@ class KubeAPIServer:
     bookmarks get one (seconds); ``sleep`` is how injected latency and stalls wait
     (default: a wait that :meth:`stop` interrupts; it returns True when interrupted);
     ``unknown_fields`` finds undeclared fields for ``fieldValidation`` (Strict: 400,
-    Warn: ``Warning`` headers, Ignore); with Warn and Ignore they are pruned, as from a
-    structural CRD.
+    Warn: ``Warning`` headers and kept, Ignore: pruned, as from a structural CRD).
     ``allow_unconditional_update=False`` answers a PUT without ``metadata.resourceVersion``
     on the networking.gke.io / Gateway API kinds with 422, as GKE does (they are custom
     resources there); the default (True) accepts it like a core kind.
@@ -499,10 +498,10 @@ class KubeAPIServer:
         unknown = self.unknown_fields(t.info, obj)
         if not unknown:
             return {}
-        if directive != "Strict" and isinstance(obj, dict):
-            _admission.prune(obj, unknown)  # structural CRDs: undeclared fields are dropped
         listed = ", ".join(f'unknown field "{path}"' for path in unknown)
         if directive == "Ignore":
+            if isinstance(obj, dict):  # validation off: dropped, as from a structural CRD
+                _admission.prune(obj, unknown)
             return {}
         if directive == "Strict":
             raise ApiError(400, "BadRequest",

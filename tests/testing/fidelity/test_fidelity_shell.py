@@ -153,10 +153,10 @@ def test_creation_is_refused_as_gke_does_for_a_missing_gateway_service_or_endpoi
         "get", "gcptrafficextensions", "-o", "name").stdout
 
 
-def test_no_admission_flag_lets_status_report_the_failure(
+def test_without_admission_the_status_reports_the_failure(
     shell_sim_factory: Callable[..., ShellSim], tmp_path: Path
 ) -> None:
-    sim = shell_sim_factory("--no-admission")
+    sim = shell_sim_factory()
     sim.kubectl("apply", "-f", write(tmp_path, traffic_extension(SERVICE_BACKEND)))
     wait_condition(sim, "gcptrafficextension", "my-traffic-extension", "Accepted", "False")
 
