@@ -160,8 +160,8 @@ def test_wait_until_programmed_exits_0(gke_process: ExternalSimulator) -> None:
                    for line in run.lines), run.describe()
 
 
-def test_wait_failures_exit_1_or_3_on_timeout(gke_process: ExternalSimulator, bare_process: ExternalSimulator
-                              ) -> None:
+def test_wait_failures_exit_1_or_3_on_timeout(gke_process: ExternalSimulator,
+                                              bare_process: ExternalSimulator) -> None:
     ns = gke_process.namespace("cli-wait-missing")
     pending_ns = bare_process.namespace("cli-wait-pending")
     bare_process.create_extension(pending_ns, "never", "gw")
