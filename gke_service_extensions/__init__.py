@@ -1,8 +1,9 @@
 """gke-service-extensions: a Python SDK for GKE Gateway Service Extensions.
 
-Import what you need from here. The models and errors load with the package; the
-Kubernetes client and the wait functions load on first use (the kubernetes client, tenacity
-and urllib3 stay unimported until then), and the simulator lives in
+Import what you need from here. The errors load with the package; the models (pydantic),
+the Kubernetes client and the wait functions load on first use (the kubernetes client,
+tenacity and urllib3 stay unimported until then; the command line's ``--help`` imports none
+of them), and the simulator lives in
 :mod:`gke_service_extensions.testing`.
 """
 
@@ -55,30 +56,6 @@ from ._errors import (
     WaitError,
     WaitTimeoutError,
 )
-from .models import (
-    CLUSTER_PROFILE,
-    DEFAULT_PROFILE,
-    BackendRef,
-    Event,
-    Extension,
-    ExtensionChain,
-    ExtensionSpec,
-    Gateway,
-    GCPRoutingExtension,
-    GCPTrafficExtension,
-    GCPWasmPlugin,
-    LogConfig,
-    MatchCondition,
-    ObjectMeta,
-    OtherKinds,
-    TargetRef,
-    UnknownFields,
-    WasmPluginSpec,
-    WasmPluginVersion,
-    dump_manifests,
-    load_manifests,
-    validate_manifest,
-)
 
 if TYPE_CHECKING:
     from .diagnosis import Diagnosis, Finding, Severity, diagnose, preflight
@@ -105,11 +82,33 @@ if TYPE_CHECKING:
     )
     from .kube import wait_with_kubeconfig as wait_until_programmed
     from .models import (
+        CLUSTER_PROFILE,
+        DEFAULT_PROFILE,
+        BackendRef,
+        Event,
+        Extension,
+        ExtensionChain,
+        ExtensionSpec,
+        Gateway,
+        GCPRoutingExtension,
+        GCPTrafficExtension,
+        GCPWasmPlugin,
+        LogConfig,
+        MatchCondition,
+        ObjectMeta,
+        OtherKinds,
         SampleRequest,
+        TargetRef,
+        UnknownFields,
+        WasmPluginSpec,
+        WasmPluginVersion,
         check_matcher,
+        dump_manifests,
         evaluate_matcher,
         first_matching_chain,
+        load_manifests,
         to_crd,
+        validate_manifest,
     )
     from .rollout import Rollout, RolloutPlan, RolloutResult, plan_rollout
 
@@ -117,6 +116,28 @@ __version__ = "0.1.0.dev0"
 
 # Names loaded on first access, each from a public subpackage: {name: "module[:attribute]"}.
 _LAZY = {
+    "CLUSTER_PROFILE": ".models",
+    "DEFAULT_PROFILE": ".models",
+    "BackendRef": ".models",
+    "Event": ".models",
+    "Extension": ".models",
+    "ExtensionChain": ".models",
+    "ExtensionSpec": ".models",
+    "Gateway": ".models",
+    "GCPRoutingExtension": ".models",
+    "GCPTrafficExtension": ".models",
+    "GCPWasmPlugin": ".models",
+    "LogConfig": ".models",
+    "MatchCondition": ".models",
+    "ObjectMeta": ".models",
+    "OtherKinds": ".models",
+    "TargetRef": ".models",
+    "UnknownFields": ".models",
+    "WasmPluginSpec": ".models",
+    "WasmPluginVersion": ".models",
+    "dump_manifests": ".models",
+    "load_manifests": ".models",
+    "validate_manifest": ".models",
     "Diagnosis": ".diagnosis",
     "Finding": ".diagnosis",
     "Severity": ".diagnosis",

@@ -1,10 +1,21 @@
-"""Command-line front end (being built)."""
+"""The command line: ``gke-service-extensions`` (alias ``gke-sx``).
+
+See docs/cli.md for the commands, the ``-o json|yaml`` shapes and the exit statuses.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``gke-service-extensions`` command."""
-    from ._main import run
+__all__ = ["main"]
 
-    return run(argv)
+
+def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
+    """Entry point of the ``gke-service-extensions`` and ``gke-sx`` commands."""
+    from ._main import PROG, run
+
+    if prog is None:
+        invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        prog = invoked if invoked in ("gke-sx", PROG) else PROG
+    return run(argv, prog=prog)

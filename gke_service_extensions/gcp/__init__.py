@@ -15,7 +15,7 @@ a deadline-bounded retry (:class:`GCPRetry`).
 from __future__ import annotations
 
 from ._client import GCPClient
-from ._drift import Difference, drift
+from ._drift import Difference, Drift, drift
 from ._images import ImageReference, ResolvedImage, parse_image_reference
 from ._retry import DEFAULT_GCP_RETRY, NO_GCP_RETRY, GCPRetry
 from ._views import (
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_GCP_RETRY",
     "NO_GCP_RETRY",
     "Difference",
+    "Drift",
     "GCPClient",
     "GCPExtension",
     "GCPExtensionChain",

@@ -35,7 +35,7 @@ from .._gke import (
     split_annotation,
     wire_form,
 )
-from ._drift import Difference
+from ._drift import Difference, Drift
 from ._drift import drift as _drift
 from ._images import ImageReference, ResolvedImage, parse_image_reference
 from ._retry import DEFAULT_GCP_RETRY, GCPRetry
@@ -360,7 +360,7 @@ class GCPClient:
         kube: ExtensionsClient | None = None,
         namespace: str | None = None,
         resolve_images: bool = False,
-    ) -> list[Difference]:
+    ) -> Drift:
         """What ``obj`` asks for that Google Cloud does not have; ``[]`` when in sync.
 
         ``obj`` is a GCPTrafficExtension, GCPRoutingExtension or GCPWasmPlugin (model or
@@ -396,10 +396,10 @@ class GCPClient:
         if gateway is None and kind == WASM_PLUGIN.kind:
             found = _pick(self.list_wasm_plugins("global"), ns, name)
             if found is None:
-                return [Difference("metadata.name", f"{ns}/{name}", None,
-                                   f"{view_type.__name__} for")]
-            return _drift(manifest, found.raw, resolve_digest=resolver)
-        out: list[Difference] = []
+                return Drift([Difference("metadata.name", f"{ns}/{name}", None,
+                                         f"{view_type.__name__} for")])
+            return Drift(_drift(manifest, found.raw, resolve_digest=resolver))
+        out = Drift()
         for where, on_gateway in self._drift_gateways(manifest, gateway, ns, kube):
             views, pairs = self._annotated(on_gateway, binding.annotation)
             chosen = _pick(views, ns, name)

@@ -54,7 +54,7 @@ from .._gke import (
 )
 from .._gke import body_mode_from_api as _body_mode_from_api
 
-__all__ = ["Difference", "DigestResolver", "drift"]
+__all__ = ["Difference", "DigestResolver", "Drift", "drift"]
 
 #: An image reference (tag) -> the digest it points at now (``sha256:...``), None if unknown.
 DigestResolver = Callable[[str], str | None]
@@ -79,6 +79,26 @@ class Difference:
         what = f"{self.what} " if self.what else ""
         return (f"{self.path}: cluster asks {what}{_show(self.wanted)}, "
                 f"Google Cloud has {_show(self.actual)}")
+
+
+class Drift(list[Difference]):
+    """The differences :meth:`GCPClient.drift` found: a list (empty when in sync) that
+    Jupyter shows as a table."""
+
+    def _repr_html_(self) -> str:
+        import html
+
+        e = html.escape
+        if not self:
+            return "<p><b>No drift</b>: Google Cloud has what the cluster asks for</p>"
+        rows = "".join(
+            f"<tr><td>{e(getattr(d, 'gateway', '') or '')}</td><td><code>{e(d.path)}</code>"
+            f"</td><td>{e(d.what)}</td><td>{e(_show(d.wanted))}</td>"
+            f"<td>{e(_show(d.actual))}</td></tr>" for d in self)
+        return (f"<p><b>{len(self)} difference{'s' if len(self) != 1 else ''}</b></p>"
+                "<table><thead><tr><th>Gateway</th><th>path</th><th>what</th>"
+                "<th>cluster asks</th><th>Google Cloud has</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
 
 
 def _show(value: Any) -> str:

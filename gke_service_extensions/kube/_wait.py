@@ -157,6 +157,18 @@ class WaitResult(Generic[M]):
         return self.model_class.from_manifest(self.manifest,
                                               unknown_fields=UnknownFields.PRESERVE)
 
+    def __repr__(self) -> str:
+        # Concise: the object, the verdict and one entry per ancestor (no manifest).
+        lines = "; ".join(a.summary() for a in self.state.ancestors)
+        return (f"WaitResult({self.state.obj}: {self.state.outcome.value} after "
+                f"{self.elapsed:.2f}s; {lines or 'no ancestor'})")
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the verdict and a table of ancestors."""
+        from ._notebook import state_html
+
+        return state_html(self.state, f"after {self.elapsed:.2f}s")
+
 
 # --------------------------------------------------------------------------- targets
 
@@ -558,6 +570,10 @@ def _options(timeout: float, gateways: Gateways,
         raise ManifestError(f"on_change must be callable, got {on_change!r}")
     if not isinstance(watch_backoff, WatchBackoff):
         raise ManifestError(f"watch_backoff must be a WatchBackoff, got {watch_backoff!r}")
+    if on_change is None:  # in a Jupyter kernel: progress in one display, no callback needed
+        from ._notebook import notebook_progress
+
+        on_change = notebook_progress()
     return _Options(
         timeout=_seconds(timeout, "timeout"), gateways=_gateway_refs(gateways),
         condition=condition, mode=_check_options(mode, condition, controller_name),

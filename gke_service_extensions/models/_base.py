@@ -92,6 +92,23 @@ class WireModel(BaseModel):
         """The wire (camelCase) form of this part, with only the fields that were set."""
         return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
 
+    def __repr_args__(self) -> Any:
+        # Concise in notebooks and logs: only the fields that hold something (not None).
+        for name, value in super().__repr_args__():
+            if value is not None:
+                yield name, value
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the wire form as YAML (only what is set)."""
+        import html
+
+        import yaml
+
+        title = getattr(self, "ref", type(self).__name__)
+        body = yaml.safe_dump(self.to_wire(), sort_keys=False).rstrip()
+        return (f"<details open><summary><b>{html.escape(str(title))}</b></summary>"
+                f"<pre>{html.escape(body)}</pre></details>")
+
 
 class KubeModel(WireModel):
     """A whole Kubernetes object of a kind described by ``__resource__``."""

@@ -138,6 +138,19 @@ class RolloutPlan:
         """The plan :meth:`to_json` wrote."""
         return cls.from_dict(json.loads(text))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the steps, each write's diff folded."""
+        import html
+
+        e = html.escape
+        items = "".join(
+            f"<li><b>{e(step.kind.value)}</b>: {e(step.description)}"
+            + (f"<details><summary>diff</summary><pre>{e(step.diff)}</pre></details>"
+               if step.diff else "") + "</li>" for step in self.steps)
+        return (f"<p><b>Rollout of {e(str(self.plugin))}</b>: "
+                f"{e(self.previous_version or '(none)')} &rarr; {e(self.version)} "
+                f"(<code>{e(self.image)}</code>)</p><ol>{items}</ol>")
+
     def __str__(self) -> str:
         head = (f"Rollout of {self.plugin}: {self.previous_version or '(none)'} -> "
                 f"{self.version} ({self.image})")

@@ -1,6 +1,8 @@
 """Run the GKE simulator in the foreground: ``python -m gke_service_extensions.testing``.
 
 Prints the kubeconfig path and the endpoints, then serves until Ctrl-C (or SIGTERM).
+``gke-service-extensions simulator ARGS`` hands ARGS to :func:`main` here: one parser
+(:func:`build_parser`), so the two take exactly the same flags.
 """
 
 from __future__ import annotations
@@ -11,16 +13,11 @@ import sys
 import threading
 from types import FrameType
 
-from .._errors import UnknownProfileError
-from ._simulator import SAMPLE_IMAGES, GKESimulator, crd_generation
-
-__all__ = ["main"]
+__all__ = ["add_arguments", "build_parser", "main", "run"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start a simulator, print how to reach it, wait for Ctrl-C; the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m gke_service_extensions.testing",
-                                     description="Run a local GKE simulator.")
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the simulator's flags to ``parser`` (shared with the ``simulator`` command)."""
     parser.add_argument("--project-id", default="sim-project")
     parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
                         help="make a Wasm plugin image exist in the simulated Artifact "
@@ -38,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crd-profile", default=None,
                         help="CRD generation the cluster serves and enforces: newest, "
                              "gke-1.33 (or 1.33) (default: newest)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start a simulator as ``args`` say, print how to reach it, wait for Ctrl-C."""
+    from .._errors import UnknownProfileError
+    from ._simulator import SAMPLE_IMAGES, GKESimulator, crd_generation
+
     try:
         profile = crd_generation(args.crd_profile)
     except UnknownProfileError as exc:
@@ -76,6 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def build_parser(prog: str = "python -m gke_service_extensions.testing"
+                 ) -> argparse.ArgumentParser:
+    """The simulator's argument parser (the ``simulator`` command uses it too)."""
+    return add_arguments(argparse.ArgumentParser(prog=prog,
+                                                 description="Run a local GKE simulator."))
+
+
+def main(argv: list[str] | None = None, *,
+         prog: str = "python -m gke_service_extensions.testing") -> int:
+    """Start a simulator, print how to reach it, wait for Ctrl-C; the exit status."""
+    return run(build_parser(prog).parse_args(argv))
 
 
 if __name__ == "__main__":

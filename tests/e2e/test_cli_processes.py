@@ -160,8 +160,8 @@ def test_wait_until_programmed_exits_0(gke_process: ExternalSimulator) -> None:
                    for line in run.lines), run.describe()
 
 
-def test_wait_failures_exit_1(gke_process: ExternalSimulator, bare_process: ExternalSimulator
-                              ) -> None:
+def test_wait_failures_exit_1_or_3_on_timeout(gke_process: ExternalSimulator,
+                                              bare_process: ExternalSimulator) -> None:
     ns = gke_process.namespace("cli-wait-missing")
     pending_ns = bare_process.namespace("cli-wait-pending")
     bare_process.create_extension(pending_ns, "never", "gw")
@@ -170,8 +170,8 @@ def test_wait_failures_exit_1(gke_process: ExternalSimulator, bare_process: Exte
          cli("wait", "gcptrafficextension", "never", "-n", pending_ns, "--timeout", "1",
              "--kubeconfig", str(bare_process.kubeconfig))],
         env=gke_process.env())
-    for run in (not_found, timed_out):
-        check_clean(run, 1)
+    for run, status in ((not_found, 1), (timed_out, 3)):  # 3: a wait timed out
+        check_clean(run, status)
         assert run.stderr.startswith("error: "), run.describe()
     assert "not found" in not_found.stderr
     assert "timed out" in timed_out.stderr
@@ -184,7 +184,7 @@ def test_wait_interrupted_by_ctrl_c_exits_130(bare_process: ExternalSimulator) -
                     env=bare_process.env()) for _ in range(RUNS)]
     try:
         for run in runs:
-            run.expect("  ", timeout=60)  # the first progress line: the wait is watching
+            run.expect("20", timeout=60)  # the first progress line (timestamped): watching
         time.sleep(0.3)
         for run in runs:
             run.signal(signal.SIGINT)
