@@ -190,6 +190,7 @@ def test_arbitrary_text_ends_in_our_errors_or_objects(text: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 @pytest.mark.skipif(not os.environ.get("GKE_SE_SLOW"),
                     reason="10,000 examples take minutes: set GKE_SE_SLOW=1")
 @settings(max_examples=10_000, deadline=None,
