@@ -153,11 +153,16 @@ class ManifestError(GKEServiceExtensionsError, ValueError):
 
 
 class ManifestParseError(ManifestError):
-    """Text that is not valid YAML or JSON, or a document that is not a mapping."""
+    """Text that is not valid YAML or JSON, or a document that is not a mapping.
 
-    def __init__(self, message: str, *, document_index: int | None = None) -> None:
+    ``line`` is the 1-based line of the problem when it is known.
+    """
+
+    def __init__(self, message: str, *, document_index: int | None = None,
+                 line: int | None = None) -> None:
         super().__init__(message)
         self.document_index = document_index
+        self.line = line
 
 
 class UnknownKindError(ManifestError):

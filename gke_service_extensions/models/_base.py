@@ -90,7 +90,8 @@ class WireModel(BaseModel):
 
     def to_wire(self) -> dict[str, Any]:
         """The wire (camelCase) form of this part, with only the fields that were set."""
-        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        # warnings=False: a trusted object keeps ill-typed values as given (see build())
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json", warnings=False)
 
     def __repr_args__(self) -> Any:
         # Concise in notebooks and logs: only the fields that hold something (not None).

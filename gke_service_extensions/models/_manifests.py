@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
 from collections.abc import Iterable, Mapping
@@ -10,6 +11,7 @@ from typing import Any
 
 from .._errors import ManifestParseError, UnknownKindError
 from ._base import KubeModel, UnknownFields
+from ._limits import clip, describe
 from ._profiles import ProfileChoice
 from ._registry import model_for
 
@@ -18,12 +20,9 @@ __all__ = ["OtherKinds", "dump_manifests", "load_manifests"]
 
 
 def _yaml() -> tuple[Any, type[Any], type[Any]]:
-    """PyYAML with its safe loader and dumper (C versions when built); imported on first use."""
-    import yaml
+    from ._yaml import yaml_modules
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml, loader, dumper
+    return yaml_modules()
 
 
 class OtherKinds(enum.Enum):
@@ -33,14 +32,50 @@ class OtherKinds(enum.Enum):
     RETURN_DICT = "return_dict"
 
 
+def _show(value: Any) -> str:
+    return clip(value) if isinstance(value, str) else describe(value)
+
+
+def _decode(data: bytes, where: str) -> str:
+    """Text of a manifest file: UTF-8 (a BOM allowed), or UTF-16/32 with a BOM."""
+    encoding = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ManifestParseError(f"{where} is not UTF-8 text: byte {data[err.start]:#04x} at "
+                                 f"line {line} (save it as UTF-8)", line=line) from None
+
+
+def _read_file(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestParseError(f"no such manifest file: {path}") from None
+    except IsADirectoryError:
+        raise ManifestParseError(f"{path} is a directory, not a manifest file") from None
+    except OSError as err:
+        raise ManifestParseError(f"cannot read manifest file {path}: "
+                                 f"{err.strerror or err}") from None
+    return _decode(data, str(path))
+
+
 def _read(source: str | os.PathLike[str]) -> str:
     if isinstance(source, os.PathLike):
-        return Path(source).read_text(encoding="utf-8")
+        return _read_file(Path(source))
     if "\n" not in source and source.strip().endswith((".yaml", ".yml", ".json")):
         path = Path(source)
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-        raise ManifestParseError(f"no such manifest file: {source}")
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):
+            is_file = False
+        if is_file:
+            return _read_file(path)
+        raise ManifestParseError(f"no such manifest file: {clip(source, 300)}")
     return source
 
 
@@ -62,17 +97,9 @@ def load_manifests(
     else :data:`DEFAULT_PROFILE`).
     """
     from ._validation import build
+    from ._yaml import load_documents
 
-    text = _read(source)
-    yaml, loader, _ = _yaml()
-    try:
-        # A safe loader: CSafeLoader when available, else SafeLoader.
-        documents = list(yaml.load_all(text, Loader=loader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ManifestParseError(f"manifest is not valid YAML{where}: {problem}") from None
+    documents = load_documents(_read(source))
     out: list[KubeModel | dict[str, Any]] = []
     for index, doc in enumerate(documents):
         if doc is None:
@@ -90,7 +117,8 @@ def load_manifests(
                 out.append(dict(doc))
                 continue
             raise UnknownKindError(
-                f"document {index} has apiVersion/kind {api_version}/{kind}, which is not "
+                f"document {index} has apiVersion/kind {_show(api_version)}/{_show(kind)}, "
+                "which is not "
                 "modelled (pass other_kinds=OtherKinds.RETURN_DICT to get it back as a dict)",
                 api_version=api_version if isinstance(api_version, str) else None,
                 kind=kind if isinstance(kind, str) else None,

@@ -23,9 +23,36 @@ if TYPE_CHECKING:
 __all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text"]
 
 
+def _go_anchors(regex: str) -> str:
+    """``regex`` with each ``$`` outside a character class made ``\\Z``.
+
+    In Go's regexp (the API server's) ``$`` matches only at the end of the text; in
+    Python's it also matches before a final newline, which would let ``"name\\n"`` pass.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for i, ch in enumerate(regex):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            # "]" right after "[" or "[^" is a literal, not the end of the class
+            if ch == "]" and regex[i - 1] != "[" and regex[i - 2: i] != "[^":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+        elif ch == "$":
+            out.append("\\Z")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 @cache
 def _compile(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+    # ASCII: in Go, \s, \d and \w match ASCII characters only
+    return re.compile(_go_anchors(regex), re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +64,7 @@ class PatternSpec:
 
     def matches(self, value: str) -> bool:
         # Go's regexp (used by the API server) matches anywhere unless anchored; our
-        # patterns come from the CRDs, which anchor them. Compiled on first use (re caches).
+        # patterns come from the CRDs, which anchor them. Compiled once, on first use.
         return _compile(self.regex).search(value) is not None
 
 

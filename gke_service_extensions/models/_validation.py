@@ -20,6 +20,7 @@ import pydantic
 from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._base import KubeModel, UnknownFields, WireModel
 from ._common import ObjectMeta, PolicyStatus
+from ._limits import MAX_PROBLEMS, LimitError, clip, describe, path_of, scan
 from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
@@ -43,9 +44,28 @@ class Context:
     unknown_fields: UnknownFields
     problems: list[Problem] = field(default_factory=list)
     open_depth: int = 0
+    #: problems found beyond MAX_PROBLEMS (counted, not listed)
+    dropped: int = 0
+
+    @property
+    def full(self) -> bool:
+        """True once MAX_PROBLEMS problems are listed: further ones are only counted."""
+        return len(self.problems) >= MAX_PROBLEMS
 
     def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(path, message))
+        else:
+            self.dropped += 1
+
+    def finish(self) -> list[Problem]:
+        """The problems, with a last one saying how many more were found, if any."""
+        if self.dropped:
+            self.problems.append(Problem("", f"... and at least {self.dropped:,} more "
+                                             f"problem{'s' if self.dropped != 1 else ''}, "
+                                             "not listed"))
+            self.dropped = 0
+        return self.problems
 
 
 # --------------------------------------------------------------------------- shapes
@@ -115,18 +135,7 @@ _TYPE_WORDS = {"str": "a string", "int": "an integer", "bool": "a boolean (true 
                "float": "a number", "list": "a list", "map": "a mapping", "model": "a mapping"}
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return repr(value)
+_describe = describe
 
 
 def _type_ok(kind: str, value: Any) -> bool:
@@ -200,12 +209,13 @@ def _check_value(shape: _Shape, value: Any, path: str, ctx: Context) -> None:
                 continue
             lo, hi = rule.minimum, rule.maximum
             if (lo is not None and value < lo) or (hi is not None and value > hi):
+                got = _describe(value)
                 if lo is not None and hi is not None:
-                    ctx.add(path, f"must be between {lo} and {hi}, got {value}")
+                    ctx.add(path, f"must be between {lo} and {hi}, got {got}")
                 elif lo is not None:
-                    ctx.add(path, f"must be at least {lo}, got {value}")
+                    ctx.add(path, f"must be at least {lo}, got {got}")
                 else:
-                    ctx.add(path, f"must be at most {hi}, got {value}")
+                    ctx.add(path, f"must be at most {hi}, got {got}")
         elif isinstance(rule, Items):
             n = len(value)
             most = rule.max_items
@@ -215,6 +225,7 @@ def _check_value(shape: _Shape, value: Any, path: str, ctx: Context) -> None:
                 ctx.add(path, f"must have at least {_plural(rule.min_items, 'item')}, got {n}")
             elif most is not None and n > most:
                 ctx.add(path, f"must have at most {_plural(most, 'item')}, got {n}")
+                return  # the items of a list that is too long are not looked at
         elif isinstance(rule, MapOf):
             _check_map(rule, value, path, ctx)
     if shape.kind == "list" and shape.item is not None:
@@ -228,8 +239,12 @@ def _check_map(rule: MapOf, value: Mapping[Any, Any], path: str, ctx: Context) -
     if rule.max_props is not None and len(value) > rule.max_props:
         ctx.add(path, f"must have at most {_plural(rule.max_props, 'entry')}"
                       .replace("entrys", "entries") + f", got {len(value)}")
+        return  # the entries of a map that is too big are not looked at
     for key, val in value.items():
-        kpath = f"{path}[{key}]"
+        if ctx.full:  # the rest of the map is not looked at
+            ctx.dropped += 1
+            break
+        kpath = f"{path}[{clip(key) if isinstance(key, str) else _describe(key)}]"
         if not isinstance(key, str):
             ctx.add(kpath, f"keys must be strings, got {_describe(key)}")
             continue
@@ -262,7 +277,11 @@ def _check_model(model: type[WireModel], data: Mapping[str, Any], path: str, ctx
         if ctx.unknown_fields is UnknownFields.REJECT and ctx.open_depth == 0:
             for key in data:
                 if key not in known:
-                    ctx.add(f"{path}.{key}" if path else str(key), _unknown_message(key, known))
+                    if ctx.full:  # counted only: no suggestion is computed
+                        ctx.dropped += 1
+                        continue
+                    shown = clip(key) if isinstance(key, str) else _describe(key)
+                    ctx.add(f"{path}.{shown}" if path else shown, _unknown_message(key, known))
         for rule in _cross_rules(model):
             rule(data, path, ctx)
     finally:
@@ -273,9 +292,12 @@ def _check_model(model: type[WireModel], data: Mapping[str, Any], path: str, ctx
 def _unknown_message(key: Any, known: frozenset[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    if not isinstance(key, str):
+        return f"keys must be strings, got {_describe(key)}"
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6) if len(
+        key) <= 100 else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown field {str(key)!r}{hint}"
+    return f"unknown field {clip(key)!r}{hint}"
 
 
 CrossRule = Callable[[Mapping[str, Any], str, Context], None]
@@ -318,6 +340,10 @@ def validate_model_data(
     if not isinstance(data, Mapping):
         ctx.add("", f"a manifest must be a mapping, got {_describe(data)}")
         return ctx.problems
+    try:
+        scan(data)
+    except LimitError as err:
+        return [Problem(path_of(err.parts[::-1]), err.message)]
     api_version, kind = data.get("apiVersion"), data.get("kind")
     # Missing apiVersion/kind are reported as required fields by the model walk below.
     if api_version is not None and api_version != info.api_version:
@@ -327,7 +353,7 @@ def validate_model_data(
     if data.get("metadata") is None:
         ctx.add("metadata.name", "is required (or metadata.generateName)")
     _check_model(model, data, "", ctx)
-    return ctx.problems
+    return ctx.finish()
 
 
 def validate_manifest(
@@ -343,11 +369,14 @@ def validate_manifest(
     """
     if not isinstance(manifest, Mapping):
         return [Problem("", f"a manifest must be a mapping, got {_describe(manifest)}")]
-    model = _crd_models().get((manifest.get("apiVersion"), manifest.get("kind")))  # type: ignore[arg-type]
+    api_version, kind = manifest.get("apiVersion"), manifest.get("kind")
+    model = None
+    if isinstance(api_version, str) and isinstance(kind, str):
+        model = _crd_models().get((api_version, kind))
     if model is None:
         known = ", ".join(f"{a}/{k}" for a, k in _crd_models())
-        return [Problem("kind", f"unknown apiVersion/kind {manifest.get('apiVersion')}/"
-                                f"{manifest.get('kind')}; known: {known}")]
+        return [Problem("kind", f"unknown apiVersion/kind {_show(api_version)}/"
+                                f"{_show(kind)}; known: {known}")]
     return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
 
 
@@ -378,12 +407,17 @@ def check_assignment(model: type[WireModel], attr: str, value: Any) -> list[Prob
     return ctx.problems
 
 
+def _show(value: Any) -> str:
+    return clip(value) if isinstance(value, str) else _describe(value)
+
+
 def _object_ref(model: type[KubeModel], data: Mapping[str, Any]) -> ObjectRef:
     meta = data.get("metadata") if isinstance(data, Mapping) else None
     name = meta.get("name") if isinstance(meta, Mapping) else None
     ns = meta.get("namespace") if isinstance(meta, Mapping) else None
-    return ObjectRef(model.__resource__.kind, name if isinstance(name, str) else None,
-                     ns if isinstance(ns, str) else None)
+    # names are echoed in messages: bounded, whatever was given
+    return ObjectRef(model.__resource__.kind, clip(name, 253) if isinstance(name, str) else None,
+                     clip(ns, 63) if isinstance(ns, str) else None)
 
 
 def ensure_valid(
@@ -410,15 +444,115 @@ def build(
     profile: ProfileChoice = None,
     document_index: int | None = None,
 ) -> M:
-    """Validate (unless the object is trusted) and build the typed object."""
+    """Validate (unless the object is trusted) and build the typed object.
+
+    A trusted object (``UnknownFields.PRESERVE``, or a lenient read-side kind) is not
+    coerced: a value of the wrong type is kept exactly as given, so that ``to_manifest()``
+    gives back what the cluster sent.
+    """
+    fixes: list[tuple[tuple[str | int, ...], Any]] = []
     if unknown_fields is UnknownFields.REJECT and model in _crd_models().values():
         ensure_valid(model, data, profile=profile, document_index=document_index)
+    else:
+        if not isinstance(data, Mapping):
+            raise ManifestValidationError(
+                [Problem("", f"a manifest must be a mapping, got {_describe(data)}")],
+                obj=ObjectRef(model.__resource__.kind), document_index=document_index)
+        try:
+            scan(data)
+        except LimitError as err:
+            raise ManifestValidationError([Problem(path_of(err.parts[::-1]), err.message)],
+                                          obj=_object_ref(model, data),
+                                          document_index=document_index) from None
+        data = _split_ill_typed(model, data, (), fixes)
     try:
-        return model.model_validate(data)
+        obj = model.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = [Problem(_loc_path(err["loc"]), err["msg"]) for err in exc.errors()]
+        problems = [Problem(_loc_path(err["loc"]), err["msg"])
+                    for err in exc.errors()[:MAX_PROBLEMS]]
         raise ManifestValidationError(problems, obj=_object_ref(model, data),
                                       document_index=document_index) from None
+    for attrs, raw in fixes:
+        _put_back(obj, attrs, raw)
+    return obj
+
+
+# --------------------------------------------------------------------------- trusted objects
+
+_DROP: Any = object()
+
+
+def _placeholder(shape: _Shape) -> Any:
+    """A value of the right type, standing in for an ill-typed one while pydantic builds."""
+    if shape.kind == "model" and shape.model is not None:
+        plans, _ = _plan(shape.model)
+        return {w: _placeholder(p.shape) for w, p in plans.items() if p.required}
+    return {"str": "", "int": 0, "bool": False, "float": 0.0, "list": [], "map": {}}.get(
+        shape.kind)
+
+
+def _split_value(shape: _Shape, value: Any, attrs: tuple[str | int, ...],
+                 fixes: list[tuple[tuple[str | int, ...], Any]]) -> Any:
+    kind = shape.kind
+    if not _type_ok(kind, value):
+        return _DROP
+    if kind == "list" and shape.item is not None:
+        out: list[Any] | None = None
+        for i, item in enumerate(value):
+            new = _DROP if item is None else _split_value(shape.item, item, (*attrs, i), fixes)
+            if new is _DROP:
+                fixes.append(((*attrs, i), item))
+                new = _placeholder(shape.item)
+            if new is not item:
+                if out is None:
+                    out = list(value)
+                out[i] = new
+        return value if out is None else out
+    if kind == "map":
+        ok = all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        return value if ok else _DROP
+    if kind == "model" and shape.model is not None:
+        return _split_ill_typed(shape.model, value, attrs, fixes)
+    return value
+
+
+def _split_ill_typed(model: type[WireModel], data: Mapping[str, Any],
+                     attrs: tuple[str | int, ...],
+                     fixes: list[tuple[tuple[str | int, ...], Any]]) -> Mapping[str, Any]:
+    """``data`` with every value of the wrong type for ``model`` replaced by a stand-in (or
+    removed); each original is recorded in ``fixes`` to be put back after pydantic built
+    the object, so that nothing is coerced (``'443'`` stays a string)."""
+    plans, _ = _plan(model)
+    out: dict[str, Any] | None = None
+    for wire, plan in plans.items():
+        value = data.get(wire)
+        if value is None:
+            continue
+        new = _split_value(plan.shape, value, (*attrs, plan.attr), fixes)
+        if new is _DROP:
+            fixes.append(((*attrs, plan.attr), value))
+            if out is None:
+                out = dict(data)
+            if plan.required:
+                out[wire] = _placeholder(plan.shape)
+            else:
+                del out[wire]
+        elif new is not value:
+            if out is None:
+                out = dict(data)
+            out[wire] = new
+    return data if out is None else out
+
+
+def _put_back(obj: Any, attrs: tuple[str | int, ...], raw: Any) -> None:
+    for part in attrs[:-1]:
+        obj = obj[part] if isinstance(part, int) else getattr(obj, part)
+    last = attrs[-1]
+    if isinstance(last, int):
+        obj[last] = raw
+    else:
+        obj.__dict__[last] = raw
+        obj.model_fields_set.add(last)
 
 
 def _loc_path(loc: tuple[int | str, ...]) -> str:

@@ -25,6 +25,7 @@ from gke_service_extensions.testing._gcp._enums import (
     encode_enums,
     message_descriptor,
     requested_view,
+    shape_problem,
 )
 from gke_service_extensions.testing._gcp._state import (
     LB_ROUTE_EXTENSIONS,
@@ -50,6 +51,13 @@ _ID_PARAMS = {
     LB_ROUTE_EXTENSIONS: "lbRouteExtensionId",
     WASM_PLUGINS: "wasmPluginId",
     VERSIONS: "wasmPluginVersionId",
+}
+# How Google names the request body in messages about it
+_FIELD_NAMES = {
+    LB_TRAFFIC_EXTENSIONS: "lb_traffic_extension",
+    LB_ROUTE_EXTENSIONS: "lb_route_extension",
+    WASM_PLUGINS: "wasm_plugin",
+    VERSIONS: "wasm_plugin_version",
 }
 # Output-only fields a client may send back; the server owns them.
 _OUTPUT_ONLY = ("name", "createTime", "updateTime", "usedBy")
@@ -259,6 +267,10 @@ class NetworkServicesApi:
 
     def _in(self, coll: str, body: dict[str, Any]) -> dict[str, Any]:
         desc = message_descriptor(coll)
+        if desc is not None:
+            problem = shape_problem(desc, body, _FIELD_NAMES.get(coll, coll))
+            if problem is not None:
+                raise ApiError.invalid(problem)
         out = body if desc is None else encode_enums(desc, body, as_int=False)
         return copy.deepcopy(dict(out))
 

@@ -40,6 +40,7 @@ log = logging.getLogger("gke_service_extensions.testing.gcp")
 
 _VERSIONS = frozenset(("v1", "v1beta1", "v1alpha1"))
 _MAX_BODY = 16 * 1024 * 1024
+_IDLE_TIMEOUT = 60.0
 
 
 class GCPServer:
@@ -173,15 +174,22 @@ def _parse(method: str, path: str, query: str, raw_body: bytes) -> ApiRequest:
     body: Any = None
     if raw_body.strip():
         try:
-            body = json.loads(raw_body)
+            body = json.loads(raw_body, parse_constant=_no_constant)
         except ValueError as exc:
-            raise ApiError.invalid(f"Invalid JSON payload received. {exc}") from None
+            raise ApiError.invalid(f"Invalid JSON payload received. {str(exc)[:300]}") from None
+        except RecursionError:
+            raise ApiError.invalid("Invalid JSON payload received. Nested too deeply.") from None
     return ApiRequest(method=method, version=parts[0], segments=segments, query=params,
                       body=body, verb=verb, enum_int="enum-encoding=int" in alt)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: GCPServer
@@ -211,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def setup(self) -> None:
+        # a client that sends nothing for this long is disconnected (slow or idle clients)
+        self.request.settimeout(_IDLE_TIMEOUT)
         super().setup()
         # Headers and body go out in separate writes: without this, Nagle + delayed ACK
         # add ~40 ms to every response.

@@ -2,6 +2,11 @@
 
 Keep-alive HTTP/1.1 with ``TCP_NODELAY``, JSON answers, chunked watch streams, fault
 injection applied before a request is handled, and every connection closed on stop.
+
+Hostile clients are bounded: a request body over :data:`MAX_BODY` bytes is answered 413, bad
+framing (a ``Content-Length`` that is not a number, a bad chunk size) 400, a connection that
+sends nothing for ``idle_timeout`` seconds is closed, and at most ``max_connections``
+connections are served at once (more are answered 429 and closed).
 """
 
 from __future__ import annotations
@@ -22,9 +27,24 @@ from urllib.parse import parse_qs, urlsplit
 from ._faults import Faults, RequestInfo
 from ._status import ApiError
 
-__all__ = ["HTTPServer", "Handler", "Request", "RequestHandler", "Response", "fault_response"]
+__all__ = ["MAX_BODY", "HTTPServer", "Handler", "Request", "RequestHandler", "Response",
+           "fault_response"]
 
 _log = logging.getLogger(__name__)
+
+#: Largest request body accepted (bytes): the API server's limit for a write (3 MiB).
+MAX_BODY = 3 * 1024 * 1024
+# A body over the limit but under this is read and dropped, so that the client (still
+# sending) gets the 413 rather than a broken connection; a bigger one is cut off.
+_DRAIN_LIMIT = 4 * MAX_BODY
+
+
+class _BadRequest(Exception):
+    """The request cannot be read: answer ``code`` and close the connection."""
+
+    def __init__(self, code: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message = code, reason, message
 
 
 @dataclass(slots=True)
@@ -72,23 +92,44 @@ class HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # many clients connecting at once (the default of 5 resets some of them)
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-                 api: RequestHandler) -> None:
+                 api: RequestHandler, *, idle_timeout: float | None = 60.0,
+                 max_connections: int = 256) -> None:
         self.api = api
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         super().__init__(address, handler)
 
+    @property
+    def open_connections(self) -> int:
+        """How many connections are being served (one thread each)."""
+        with self._conns_lock:
+            return len(self._conns)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conns_lock:
-            self._conns.add(request)
+            full = len(self._conns) >= self.max_connections
+            if not full:
+                self._conns.add(request)
+        if full:
+            _refuse(request)
+            self.shutdown_request(request)
+            return
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
         with self._conns_lock:
             self._conns.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hung up or broke the protocol: nothing to answer, no traceback
+        _log.debug("kube-api: connection from %s failed", client_address, exc_info=True)
 
     def close_all_connections(self) -> None:
         with self._conns_lock:
@@ -98,11 +139,25 @@ class HTTPServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
+def _refuse(sock: socket.socket) -> None:
+    """Answer 429 on a connection over the limit, without reading it, from the accept loop."""
+    body = json.dumps(ApiError(429, "TooManyRequests", "too many open connections, please try "
+                                                       "again later").status()).encode()
+    head = (f"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n")
+    with contextlib.suppress(OSError):
+        sock.settimeout(0.5)
+        sock.sendall(head.encode() + body)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: HTTPServer
 
     def setup(self) -> None:
+        # a connection that sends nothing for this long is closed (slow clients, idle
+        # keep-alive connections): the handler's reads and writes time out
+        self.request.settimeout(self.server.idle_timeout)
         super().setup()
         # headers and body go out as separate writes: without this, Nagle + delayed ACK
         # add ~40 ms to every response
@@ -117,23 +172,68 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     def _read_body(self) -> bytes:
+        too_big = _BadRequest(413, "RequestEntityTooLarge",
+                              f"the request body is larger than the limit of {MAX_BODY} bytes")
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             data = bytearray()
+            seen = 0
             while True:
-                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
+                line = self.rfile.readline(66)
+                try:
+                    if not line.endswith(b"\n"):
+                        raise ValueError(line)
+                    size = int(line.strip().split(b";")[0] or b"x", 16)
+                except ValueError:
+                    raise _BadRequest(400, "BadRequest", "invalid chunk size") from None
+                if size < 0:
+                    raise _BadRequest(400, "BadRequest", "invalid chunk size")
                 if size == 0:
-                    self.rfile.readline()
+                    self.rfile.readline(66)
+                    if seen > MAX_BODY:
+                        raise too_big
                     return bytes(data)
-                data.extend(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+                seen += size
+                if seen > _DRAIN_LIMIT:
+                    raise too_big
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise _BadRequest(400, "BadRequest", "the request body ended early")
+                if seen <= MAX_BODY:
+                    data.extend(chunk)
+                self.rfile.readline(66)
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit() or len(raw) > 18:
+            raise _BadRequest(400, "BadRequest", f"invalid Content-Length: {raw[:40]!r}")
+        length = int(raw)
+        if length > MAX_BODY:
+            if length <= _DRAIN_LIMIT:
+                self._drain(length)
+            raise too_big
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise _BadRequest(400, "BadRequest", "the request body ended early")
+        return body
+
+    def _drain(self, length: int) -> None:
+        while length > 0:
+            got = self.rfile.read(min(length, 65536))
+            if not got:
+                return
+            length -= len(got)
 
     def _serve(self) -> None:
         api = self.server.api
         split = urlsplit(self.path)
+        try:
+            body = self._read_body()
+        except _BadRequest as err:
+            # the rest of the stream cannot be trusted: answer, then close the connection
+            self.close_connection = True
+            self._send(Response(err.code, ApiError(err.code, err.reason, err.message).status(),
+                                {"Connection": "close"}))
+            return
         req = Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
-                       {k: v for k, v in self.headers.items()}, self._read_body(),
+                       {k: v for k, v in self.headers.items()}, body,
                        self.headers.get("User-Agent", ""))
         if self.command not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             self._send(Response(405, ApiError(405, "MethodNotAllowed",

@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from ..._errors import Problem
+from ..._errors import ManifestParseError, Problem
 from ...models import CRDProfile
+from ...models._limits import LimitError, clip, describe, path_of, scan
 from ...models._meta import GKE_NETWORKING_GROUP, ResourceInfo
+from ...models._yaml import load_documents
 from . import _admission, _auth, _discovery, _protobuf
 from ._apply import ApplyConflict, apply_config, record_update
 from ._faults import Faults, RequestInfo
@@ -58,6 +58,10 @@ UnknownFieldFinder = Callable[[ResourceInfo, Mapping[str, Any]], list[str]]
 
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                            r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+# how often a patch or apply without a resourceVersion is retried on a conflict with a
+# writer that bypasses the API server (the simulated controller writes to the store)
+_RETRIES = 20
 
 _PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
@@ -135,6 +139,10 @@ class KubeAPIServer:
     ``allow_unconditional_update=False`` answers a PUT without ``metadata.resourceVersion``
     on the networking.gke.io / Gateway API kinds with 422, as GKE does (they are custom
     resources there); the default (True) accepts it like a core kind.
+
+    Against hostile clients: request bodies are capped at 3 MiB (413), a connection idle for
+    ``idle_timeout`` seconds is closed, and at most ``max_connections`` connections (one
+    thread each) are served at once; more are answered 429.
     """
 
     #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
@@ -146,7 +154,8 @@ class KubeAPIServer:
                  sleep: Callable[[float], bool] | None = None,
                  unknown_fields: UnknownFieldFinder | None = None,
                  allow_unconditional_update: bool = True,
-                 kubernetes_version: str = _discovery.KUBERNETES_VERSION) -> None:
+                 kubernetes_version: str = _discovery.KUBERNETES_VERSION,
+                 idle_timeout: float | None = 60.0, max_connections: int = 256) -> None:
         self.store = store
         #: the ``gitVersion`` ``/version`` answers
         self.kubernetes_version = kubernetes_version
@@ -165,6 +174,11 @@ class KubeAPIServer:
         self._watches: set[WatchStream] = set()
         self._lock = threading.Lock()
         self._next_ip = 9  # Service cluster IPs handed out: 10.96.0.10, 10.96.0.11, ...
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        # read-modify-write of one object (patch, apply) holds its stripe: concurrent
+        # writers without a resourceVersion never see a conflict from each other
+        self._write_locks = tuple(threading.Lock() for _ in range(64))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -191,7 +205,9 @@ class KubeAPIServer:
     def start(self) -> None:
         """Bind an ephemeral port and serve in a background thread."""
         self._stopping.clear()
-        self._httpd = HTTPServer((self._host, self._port), Handler, self)
+        self._httpd = HTTPServer((self._host, self._port), Handler, self,
+                                 idle_timeout=self.idle_timeout,
+                                 max_connections=self.max_connections)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.01},
                                         name="kube-api-server", daemon=True)
@@ -320,12 +336,16 @@ class KubeAPIServer:
             if m == "PUT":
                 return self._update(req, t)
             if m == "PATCH":
-                return self._patch(req, t)
+                with self._write_lock(t):
+                    return self._patch(req, t)
             if m == "DELETE":
                 return self._delete(req, t)
         raise ApiError(405, "MethodNotAllowed",
                        "the server does not allow this method on the requested resource",
                        details={})
+
+    def _write_lock(self, t: _Target) -> threading.Lock:
+        return self._write_locks[hash((t.info.plural, t.namespace, t.name)) % 64]
 
     # ------------------------------------------------------------------ reads
 
@@ -452,11 +472,20 @@ class KubeAPIServer:
             return decoded
         try:
             if yaml_ok or "yaml" in req.headers.get("Content-Type", ""):
-                return yaml.safe_load(req.body)
-            return json.loads(req.body)
-        except (ValueError, yaml.YAMLError) as err:
+                body = _yaml_body(req.body)
+            else:
+                body = json.loads(req.body, parse_constant=_no_constant)
+            scan(body)
+        except LimitError as err:
+            where = path_of(err.parts[::-1])
+            raise ApiError(400, "BadRequest", "the body of the request could not be decoded: "
+                           f"{where + ': ' if where else ''}{err.message}") from None
+        except (ValueError, RecursionError) as err:
+            text = "nested too deeply" if isinstance(err, RecursionError) else str(err)
             raise ApiError(400, "BadRequest",
-                           f"the body of the request could not be decoded: {err}") from err
+                           f"the body of the request could not be decoded: {text[:300]}"
+                           ) from None
+        return body
 
     def _check_object(self, t: _Target, obj: Any, *, name: str | None = None) -> dict[str, Any]:
         if not isinstance(obj, dict):
@@ -519,14 +548,11 @@ class KubeAPIServer:
             _log.exception("kube-api: validator failed on %s %r", t.info.kind, name)
             raise ApiError(500, "InternalError", f"Internal error occurred: validating "
                            f'{t.info.kind} "{name}" failed: {err!r}') from err
-        if isinstance(name, str) and name and not _DNS_SUBDOMAIN.fullmatch(name) and not any(
-                p.path == "metadata.name" for p in problems):
-            problems.insert(0, Problem("metadata.name", f'Invalid value: "{name}": a lowercase '
-                            "RFC 1123 subdomain must consist of lower case alphanumeric "
-                            "characters, '-' or '.', and must start and end with an "
-                            "alphanumeric character"))
+        seen = {p.path for p in problems}
+        problems[:0] = [p for p in _meta_problems(t.info, meta) if p.path not in seen]
         if not problems:
             return
+        name = clip(name, 253) if isinstance(name, str) else ""
         what = f'{t.info.kind}.{t.info.group or "core"} "{name}"'
         listed = [str(p) for p in problems]
         text = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
@@ -624,7 +650,7 @@ class KubeAPIServer:
         dry = self._dry_run(req)
         if kind == "apply":
             return self._apply(req, t, patch, dry)
-        for attempt in range(5):
+        for attempt in range(_RETRIES):
             current = self._get(t)
             try:
                 if kind == "json":
@@ -648,7 +674,7 @@ class KubeAPIServer:
                 updated = self.store.update(t.info, patched, subresource=t.subresource,
                                             dry_run=dry)
             except StoreConflict as err:
-                if explicit_rv or attempt == 4:
+                if explicit_rv or attempt == _RETRIES - 1:
                     raise from_store_error(err, t.info) from err
                 continue
             except StoreError as err:
@@ -663,7 +689,7 @@ class KubeAPIServer:
         if not isinstance(config, dict):
             raise ApiError(400, "BadRequest", "apply patch must be an object")
         config = self._check_object(t, dict(config), name=t.name)
-        for attempt in range(5):
+        for attempt in range(_RETRIES):
             current = self.store.get(t.info, t.namespace, t.name)
             try:
                 new = apply_config(current, config, manager, t.info.api_version,
@@ -688,10 +714,11 @@ class KubeAPIServer:
                 return Response(200, self.store.update(t.info, new, subresource=t.subresource,
                                                         dry_run=dry), warnings)
             except StoreConflict as err:
-                if attempt == 4 or "resourceVersion" in (config.get("metadata") or {}):
+                if attempt == _RETRIES - 1 or "resourceVersion" in (config.get("metadata")
+                                                                   or {}):
                     raise from_store_error(err, t.info) from err
             except StoreError as err:
-                if attempt == 4 or err.code != 409:
+                if attempt == _RETRIES - 1 or err.code != 409:
                     raise from_store_error(err, t.info) from err
         raise AssertionError("unreachable")
 
@@ -763,6 +790,83 @@ def _binary_body(req: Request) -> dict[str, Any] | None:
                        "the body of the request was in an unknown format - accepted media "
                        "types include: application/json, application/yaml", details={})
     return decoded
+
+
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def _meta_problems(info: ResourceInfo, meta: Any) -> list[Problem]:
+    """What the API server checks in ``metadata`` of every kind: the name's format (a DNS
+    label for Namespaces and Services, a DNS subdomain otherwise), and that labels and
+    annotations are maps of strings (labels with valid keys and values)."""
+    from ...models._common import LABEL_KEY, LABEL_VALUE
+
+    if not isinstance(meta, Mapping):
+        return []
+    out: list[Problem] = []
+    name = meta.get("name")
+    if isinstance(name, str) and name:
+        shown = clip(name, 253)
+        if info in (NAMESPACE, SERVICE):
+            label = _DNS1123_LABEL if info == NAMESPACE else _DNS1035_LABEL
+            what = "RFC 1123 label" if info == NAMESPACE else "DNS-1035 label"
+            if len(name) > 63:
+                out.append(Problem("metadata.name", f'Invalid value: "{shown}": must be no '
+                                                    "more than 63 characters"))
+            elif not label.fullmatch(name):
+                out.append(Problem("metadata.name", f'Invalid value: "{shown}": a lowercase '
+                                   f"{what} must consist of lower case alphanumeric "
+                                   "characters or '-', and must start and end with an "
+                                   "alphanumeric character (regex used for validation is "
+                                   f"'{label.pattern}')"))
+        elif not _DNS_SUBDOMAIN.fullmatch(name):
+            out.append(Problem("metadata.name", f'Invalid value: "{shown}": a lowercase RFC '
+                               "1123 subdomain must consist of lower case alphanumeric "
+                               "characters, '-' or '.', and must start and end with an "
+                               "alphanumeric character"))
+    for field in ("labels", "annotations"):
+        value = meta.get(field)
+        if value is None:
+            continue
+        path = f"metadata.{field}"
+        if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            out.append(Problem(path, f"Invalid value: {describe(value)}: must be a map of "
+                                     "string keys to string values"))
+            continue
+        if field == "labels":
+            for k, v in list(value.items())[:100]:
+                if len(k) > 316 or not LABEL_KEY.matches(k):
+                    out.append(Problem(f"{path}", f'Invalid value: "{clip(k)}": name part '
+                                       "must consist of alphanumeric characters, '-', '_' or "
+                                       "'.', and must start and end with an alphanumeric "
+                                       "character"))
+                elif len(v) > 63 or not LABEL_VALUE.matches(v):
+                    out.append(Problem(f"{path}", f'Invalid value: "{clip(v)}": a valid label '
+                                       "must be an empty string or consist of alphanumeric "
+                                       "characters, '-', '_' or '.', and must start and end "
+                                       "with an alphanumeric character"))
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _yaml_body(raw: bytes) -> Any:
+    """A YAML (or JSON) request body: one document, aliases bounded, no duplicate keys."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError("the body is not UTF-8 text") from err
+    try:
+        docs = load_documents(text)
+    except ManifestParseError as err:
+        raise ValueError(str(err)) from None
+    if len(docs) != 1:
+        raise ValueError(f"expected one YAML document, got {len(docs)}")
+    return docs[0]
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
