@@ -83,3 +83,19 @@ def test_demo_runs_end_to_end_on_the_embedded_simulator() -> None:
     assert "WasmPlugin projects/" in out
     assert "ProgrammingFailed" in out
     assert "NotAllowed" in out
+
+
+def test_the_command_skips_the_final_collection_but_library_calls_do_not(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from gke_service_extensions.cli import main
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr("sys.argv", ["gke-sx", "--version"])
+    assert main() == 0
+    assert frozen == [True]  # as the command: the process ends next
+    assert main(["--version"]) == 0
+    assert frozen == [True]  # called with arguments (tests, embedding): no freeze
+    capsys.readouterr()
