@@ -867,13 +867,14 @@ class ExtensionsClient:
 
         Returns the results in the order given; options as for :meth:`wait_until_programmed`.
         """
-        from ._wait import wait_all_programmed
+        from ._wait import _options, _wait
 
-        return wait_all_programmed(
-            self, objs, timeout=timeout, gateways=gateways, mode=mode, on_change=on_change,
-            failure_grace=failure_grace, plugin_reference_grace=plugin_reference_grace,
-            condition=condition, controller_name=controller_name,
-            silence_timeout=silence_timeout, watch_backoff=watch_backoff)
+        if isinstance(objs, tuple) and objs and isinstance(objs[0], str):
+            raise ManifestError("wait_all_programmed takes a list of objects or refs, "
+                                "not one ref")
+        options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                           failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+        return _wait(self, list(objs), options, canceller=None)
 
     @overload
     async def async_wait_until_programmed(
@@ -910,13 +911,11 @@ class ExtensionsClient:
     ) -> WaitResult[Any]:
         """``await``-able :meth:`wait_until_programmed`; cancelling the task stops the wait
         and closes its watches before the cancellation propagates."""
-        from ._wait import async_wait_until_programmed
+        from ._wait import _async_wait, _options
 
-        return await async_wait_until_programmed(
-            self, obj_or_ref, timeout=timeout, gateways=gateways, mode=mode, on_change=on_change,
-            failure_grace=failure_grace, plugin_reference_grace=plugin_reference_grace,
-            condition=condition, controller_name=controller_name,
-            silence_timeout=silence_timeout, watch_backoff=watch_backoff)
+        options = _options(timeout, gateways, condition, mode, controller_name, on_change,
+                           failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+        return await _async_wait(self, obj_or_ref, options)
 
     def wait_for_gateway_binding(
         self,

@@ -80,12 +80,9 @@ __all__ = [
     "BindingAnnotation",
     "WaitResult",
     "WatchBackoff",
-    "async_wait_until_programmed",
     "binding_annotation",
     "parse_resource_annotation",
-    "wait_all_programmed",
     "wait_for_gateway_binding",
-    "wait_until_programmed",
     "wait_with_kubeconfig",
 ]
 
@@ -596,107 +593,10 @@ class _Tracked:
     references_checked: bool = False
 
 
-def wait_until_programmed(
-    client: ExtensionsClient,
-    obj_or_ref: Any,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    gateways: Gateways = None,
-    mode: WaitMode | str = WaitMode.ALL,
-    on_change: OnChange | None = None,
-    failure_grace: float = 0.0,
-    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
-    condition: str = DEFAULT_CONDITION,
-    controller_name: str = GKE_CONTROLLER_NAME,
-    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
-    watch_backoff: WatchBackoff = WatchBackoff(),
-) -> WaitResult[Any]:
-    """Block until ``obj_or_ref`` is programmed on every expected ancestor Gateway.
-
-    ``obj_or_ref`` is a model instance or ``(kind, name[, namespace])`` (kind a model class
-    or a kind name; namespace ``None``: the client's default).
-
-    Options:
-
-    * ``timeout``: seconds before :class:`~gke_service_extensions.WaitTimeoutError`.
-    * ``gateways``: the ancestors to wait for (``GatewayRef``, ``"name"`` or
-      ``"namespace/name"``; default: the Gateways in ``spec.targetRefs``); ``mode=WaitMode.ANY``
-      is satisfied by one of them.
-    * ``on_change(state)``: called from the calling thread whenever an ancestor's state changes.
-    * ``failure_grace``: seconds a terminal failure may last before the wait gives up (0: fail
-      at once). Use it when you fix the cause outside the object (push the image, create the
-      Service) and GKE needs to reconcile again.
-    * ``plugin_reference_grace``: a GCPWasmPlugin is only programmed through a
-      GCPTrafficExtension that references it; after this many seconds without any ancestor,
-      the wait checks for one and raises
-      :class:`~gke_service_extensions.PluginNotReferencedError` if there is none.
-    * ``condition`` / ``controller_name``: what counts as programmed, and whose report.
-    * ``silence_timeout``: seconds a watch may send nothing at all (not even a bookmark)
-      before it is replaced by a fresh list and watch; ``watch_backoff``: pacing of re-lists.
-
-    Raises :class:`~gke_service_extensions.ProgrammingFailed` on a terminal failure,
-    :class:`~gke_service_extensions.ObjectDeletedError` if the object is deleted or being
-    deleted, :class:`~gke_service_extensions.NotFoundError` if it does not exist when the wait
-    starts, :class:`~gke_service_extensions.WaitTimeoutError` (listing every expected
-    ancestor's last state) when ``timeout`` seconds pass, and the client's errors for a list
-    that fails after the client's retries.
-    """
-    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
-                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
-    return _wait(client, [obj_or_ref], options, canceller=None)[0]
-
-
-def wait_all_programmed(
-    client: ExtensionsClient,
-    objs: Sequence[Any],
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    gateways: Gateways = None,
-    mode: WaitMode | str = WaitMode.ALL,
-    on_change: OnChange | None = None,
-    failure_grace: float = 0.0,
-    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
-    condition: str = DEFAULT_CONDITION,
-    controller_name: str = GKE_CONTROLLER_NAME,
-    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
-    watch_backoff: WatchBackoff = WatchBackoff(),
-) -> list[WaitResult[Any]]:
-    """Wait for many objects at once: one list+watch per (kind, namespace), not per object.
-
-    Returns one :class:`WaitResult` per object, in the order given. Fails fast on the first
-    terminal failure or deletion (the error names the object); on timeout the
-    :class:`~gke_service_extensions.WaitTimeoutError` lists every object still pending.
-    Options as for :func:`wait_until_programmed`.
-    """
-    if isinstance(objs, tuple) and objs and isinstance(objs[0], str):
-        raise ManifestError("wait_all_programmed takes a list of objects or refs, not one ref")
-    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
-                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
-    return _wait(client, list(objs), options, canceller=None)
-
-
-async def async_wait_until_programmed(
-    client: ExtensionsClient,
-    obj_or_ref: Any,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    gateways: Gateways = None,
-    mode: WaitMode | str = WaitMode.ALL,
-    on_change: OnChange | None = None,
-    failure_grace: float = 0.0,
-    plugin_reference_grace: float = DEFAULT_PLUGIN_REFERENCE_GRACE,
-    condition: str = DEFAULT_CONDITION,
-    controller_name: str = GKE_CONTROLLER_NAME,
-    silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
-    watch_backoff: WatchBackoff = WatchBackoff(),
-) -> WaitResult[Any]:
-    """``await``-able :func:`wait_until_programmed` (runs in a worker thread).
-
-    Cancelling the awaiting task stops the wait, closes its watches and joins its threads
-    before the cancellation propagates.
-    """
-    options = _options(timeout, gateways, condition, mode, controller_name, on_change,
-                       failure_grace, plugin_reference_grace, silence_timeout, watch_backoff)
+async def _async_wait(client: ExtensionsClient, obj_or_ref: Any, options: _Options,
+                      ) -> WaitResult[Any]:
+    """One wait, awaited: it runs in a worker thread. Cancelling the awaiting task stops the
+    wait, closes its watches and joins its threads before the cancellation propagates."""
     canceller = _Canceller()
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(None, lambda: _wait(client, [obj_or_ref], options,

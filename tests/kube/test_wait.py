@@ -34,12 +34,7 @@ from gke_service_extensions.kube._status import (
     ProgrammingState,
     WaitMode,
 )
-from gke_service_extensions.kube._wait import (
-    async_wait_until_programmed,
-    wait_all_programmed,
-    wait_for_gateway_binding,
-    wait_until_programmed,
-)
+from gke_service_extensions.kube._wait import wait_for_gateway_binding
 from gke_service_extensions.models import GCPTrafficExtension
 from gke_service_extensions.models._meta import GATEWAY, TRAFFIC_EXTENSION
 from gke_service_extensions.testing._kube._resources import NAMESPACE
@@ -163,7 +158,7 @@ def env() -> Iterator[Env]:
 def test_returns_when_status_becomes_programmed(env: Env) -> None:
     env.create("ext")
     env.later(0.2, lambda: env.program("ext"))
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10)
     assert result.state.outcome is Outcome.PROGRAMMED
     assert [a.ancestor for a in result.ancestors] == [GatewayRef("gw", "default")]
@@ -177,7 +172,7 @@ def test_already_programmed_object_returns_from_the_first_list(env: Env) -> None
     env.create("ext")
     env.program("ext")
     env.server.faults.reset_counts()
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", None), timeout=5)
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", None), timeout=5)
     assert result.state.outcome is Outcome.PROGRAMMED
     assert env.server.faults.count(verb="list") == 1
 
@@ -186,7 +181,7 @@ def test_model_instance_is_accepted(env: Env) -> None:
     created = env.create("ext")
     env.program("ext")
     model = GCPTrafficExtension.from_manifest(manifest("ext"))
-    result = wait_until_programmed(env.client, model, timeout=5)
+    result = env.client.wait_until_programmed(model, timeout=5)
     assert result.manifest["metadata"]["uid"] == created["metadata"]["uid"]
 
 
@@ -195,11 +190,11 @@ def test_stale_programmed_from_old_generation_does_not_end_the_wait(env: Env) ->
     env.program("ext")  # Programmed=True for generation 1
     env.bump_spec("ext")  # generation 2: the old status is now stale
     with pytest.raises(WaitTimeoutError) as info:
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=0.5)
     assert "stale: observedGeneration 1" in str(info.value)
     env.later(0.2, lambda: env.program("ext"))
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10)
     assert result.ancestors[0].observed_generation == 2
     assert result.state.generation == 2
@@ -210,7 +205,7 @@ def test_one_of_two_targets_programmed_times_out_listing_every_ancestor(env: Env
     env.program("ext", gws=("a",))
     started = time.monotonic()
     with pytest.raises(WaitTimeoutError) as info:
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=0.5)
     assert time.monotonic() - started < 0.5 + SLACK
     message = str(info.value)
@@ -226,7 +221,7 @@ def test_one_of_two_targets_programmed_times_out_listing_every_ancestor(env: Env
 def test_any_mode_is_satisfied_by_one_target(env: Env) -> None:
     env.create("ext", targets=("a", "b"))
     env.program("ext", gws=("a",))
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=5, mode=WaitMode.ANY)
     assert result.state.outcome is Outcome.PROGRAMMED
 
@@ -237,7 +232,7 @@ def test_terminal_failure_raises_programming_failed_at_once(env: Env) -> None:
     env.later(0.2, lambda: env.set_status("ext", [entry("gw", bad)]))
     started = time.monotonic()
     with pytest.raises(ProgrammingFailed) as info:
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=30)
     assert time.monotonic() - started < SLACK  # not the 30 s timeout
     err = info.value
@@ -251,8 +246,7 @@ def test_object_deleted_mid_wait_raises_object_deleted(env: Env) -> None:
     env.create("ext")
     # Delete once the wait has seen the object, so it cannot be "not found" instead.
     with pytest.raises(ObjectDeletedError) as info:
-        wait_until_programmed(
-            env.client, ("GCPTrafficExtension", "ext", "default"), timeout=30,
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"), timeout=30,
             on_change=lambda _: env.later(
                 0.1, lambda: env.store.delete(TRAFFIC_EXTENSION, "default", "ext")))
     assert "default/ext was deleted" in str(info.value)
@@ -264,13 +258,13 @@ def test_object_being_deleted_raises_object_deleted(env: Env) -> None:
     env.store.create(TRAFFIC_EXTENSION, obj)
     env.later(0.2, lambda: env.store.delete(TRAFFIC_EXTENSION, "default", "ext"))
     with pytest.raises(ObjectDeletedError, match="being deleted"):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=30)
 
 
 def test_missing_object_raises_not_found(env: Env) -> None:
     with pytest.raises(NotFoundError, match="GCPTrafficExtension default/nope not found"):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "nope", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "nope", "default"),
                               timeout=5)
 
 
@@ -286,7 +280,7 @@ def test_on_change_sees_each_ancestor_state_change(env: Env) -> None:
         elif status == "Unknown":
             env.program("ext")
 
-    wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"), timeout=10,
+    env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"), timeout=10,
                           on_change=on_change)
     first = seen[0].ancestors[0]
     assert first.state is AncestorState.PENDING
@@ -306,26 +300,26 @@ def test_on_change_sees_each_ancestor_state_change(env: Env) -> None:
 def test_bad_refs_raise_our_errors_before_any_request(env: Env, ref: Any) -> None:
     env.server.faults.reset_counts()
     with pytest.raises(ManifestError):
-        wait_until_programmed(env.client, ref, timeout=1)
+        env.client.wait_until_programmed(ref, timeout=1)
     assert env.server.faults.count() == 0
 
 
 def test_unknown_kind_is_an_unknown_kind_error(env: Env) -> None:
     with pytest.raises(UnknownKindError, match="Deployment"):
-        wait_until_programmed(env.client, ("Deployment", "x", "default"), timeout=1)
+        env.client.wait_until_programmed(("Deployment", "x", "default"), timeout=1)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "10", True])
 def test_bad_timeout_is_rejected(env: Env, timeout: Any) -> None:
     with pytest.raises(ManifestError, match="timeout"):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "x", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "x", "default"),
                               timeout=timeout)
 
 
 @pytest.mark.parametrize("gateways", [[3], ["a/b/c"], ["/gw"], [""], [GatewayRef("")]])
 def test_bad_gateways_are_rejected(env: Env, gateways: Any) -> None:
     with pytest.raises(ManifestError, match="gateways"):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "x", "default"), timeout=1,
+        env.client.wait_until_programmed(("GCPTrafficExtension", "x", "default"), timeout=1,
                               gateways=gateways)
 
 
@@ -333,14 +327,14 @@ def test_bad_gateways_are_rejected(env: Env, gateways: Any) -> None:
     ("mode", "most"), ("condition", ""), ("controller_name", None)])
 def test_bad_options_are_rejected(env: Env, option: str, value: Any) -> None:
     with pytest.raises(ManifestError, match=option):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "x", "default"), timeout=1,
+        env.client.wait_until_programmed(("GCPTrafficExtension", "x", "default"), timeout=1,
                               **{option: value})
 
 
 def test_gateways_and_mode_may_be_given_as_strings(env: Env) -> None:
     env.create("ext", targets=("a", "b"))
     env.program("ext", gws=("b",))
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=5, gateways=["default/a", "b"], mode="any")
     assert [a.ancestor for a in result.ancestors] == [GatewayRef("a", "default"),
                                                       GatewayRef("b", "default")]
@@ -365,7 +359,7 @@ def test_wait_all_uses_one_watch_per_kind_and_namespace(env: Env) -> None:
 
     env.later(0.3, program_all)
     refs = [("GCPTrafficExtension", n, "default") for n in names]
-    results = wait_all_programmed(env.client, [*refs, ("GCPTrafficExtension", "far", "other")],
+    results = env.client.wait_all_programmed([*refs, ("GCPTrafficExtension", "far", "other")],
                                   timeout=10)
     assert [r.manifest["metadata"]["name"] for r in results] == [*names, "far"]
     assert env.server.faults.count(verb="list") == 2
@@ -379,7 +373,7 @@ def test_wait_all_fails_fast_naming_the_failed_object(env: Env) -> None:
     bad = [cond("ResolvedRefs", "False", "ExtensionServiceNotFound", 1, "no callout")]
     env.later(0.2, lambda: env.set_status("bad", [entry("gw", bad)]))
     with pytest.raises(ProgrammingFailed, match="GCPTrafficExtension default/bad failed"):
-        wait_all_programmed(env.client, [("GCPTrafficExtension", n, "default")
+        env.client.wait_all_programmed([("GCPTrafficExtension", n, "default")
                                          for n in ("good", "bad", "slow")], timeout=30)
 
 
@@ -388,7 +382,7 @@ def test_wait_all_timeout_lists_every_pending_object(env: Env) -> None:
         env.create(n)
     env.program("a")
     with pytest.raises(WaitTimeoutError) as info:
-        wait_all_programmed(env.client, [("GCPTrafficExtension", n, "default")
+        env.client.wait_all_programmed([("GCPTrafficExtension", n, "default")
                                          for n in ("a", "b", "c")], timeout=0.5)
     message = str(info.value)
     assert "2 objects" in message
@@ -398,7 +392,7 @@ def test_wait_all_timeout_lists_every_pending_object(env: Env) -> None:
 
 
 def test_wait_all_of_nothing_returns_nothing(env: Env) -> None:
-    assert wait_all_programmed(env.client, [], timeout=1) == []
+    assert env.client.wait_all_programmed([], timeout=1) == []
 
 
 # --------------------------------------------------------------------------- faults
@@ -408,7 +402,7 @@ def test_watch_closed_every_100ms_still_sees_programmed(env: Env) -> None:
     env.create("ext")
     env.server.faults.close_watches_after(0.1)
     started = time.monotonic()
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10,
                                    on_change=env.once_seen(0.7, lambda: env.program("ext")))
     assert result.state.outcome is Outcome.PROGRAMMED
@@ -421,7 +415,7 @@ def test_watches_closed_at_once_are_not_reopened_in_a_busy_loop(env: Env) -> Non
     env.server.faults.close_watches_after(0.0)
     env.server.faults.reset_counts()
     with pytest.raises(WaitTimeoutError):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=2)
     # Backoff 50 ms doubling to 2 s: about 6 re-lists in 2 s; a busy loop would make hundreds.
     assert 2 <= env.server.faults.count(verb="watch") <= 20
@@ -430,7 +424,7 @@ def test_watches_closed_at_once_are_not_reopened_in_a_busy_loop(env: Env) -> Non
 def test_410_mid_wait_relists_and_sees_programmed(env: Env) -> None:
     env.create("ext")
     env.server.faults.expire_next_watch(times=3)
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10,
                                    on_change=env.once_seen(0.3, lambda: env.program("ext")))
     assert result.state.outcome is Outcome.PROGRAMMED
@@ -441,7 +435,7 @@ def test_503_burst_on_list_is_retried(env: Env) -> None:
     env.create("ext")
     env.program("ext")
     env.server.faults.fail(503, times=4, verb="list")
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10)
     assert result.state.outcome is Outcome.PROGRAMMED
     assert env.server.faults.count(verb="list") == 5
@@ -451,7 +445,7 @@ def test_429_on_list_is_retried(env: Env) -> None:
     env.create("ext")
     env.program("ext")
     env.server.faults.throttle(times=2, verb="list", retry_after=1)
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10)
     assert result.state.outcome is Outcome.PROGRAMMED
 
@@ -461,7 +455,7 @@ def test_list_failing_until_deadline_times_out_naming_the_api_error(env: Env) ->
     env.server.faults.fail(503, times=None, verb="list")
     started = time.monotonic()
     with pytest.raises(WaitTimeoutError) as info:
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=1)
     assert time.monotonic() - started < 1 + 1
     assert "not seen yet" in str(info.value)
@@ -475,7 +469,7 @@ def test_forbidden_list_is_raised_not_retried(env: Env) -> None:
     from gke_service_extensions import ForbiddenError
 
     with pytest.raises(ForbiddenError):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=10)
     assert env.server.faults.count(verb="list") == 1
 
@@ -485,7 +479,7 @@ def test_stalled_watch_cannot_hold_the_wait_past_its_timeout(env: Env) -> None:
     env.server.faults.stall(30, verb="watch", times=None)
     started = time.monotonic()
     with pytest.raises(WaitTimeoutError):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=1)
     assert time.monotonic() - started < 1 + 1
 
@@ -495,7 +489,7 @@ def test_stalled_watch_is_abandoned_and_the_wait_still_sees_programmed(env: Env)
     env.client = ExtensionsClient(env.client.api_client, request_timeout=0.3)
     env.server.faults.stall(30, verb="watch", times=1)
     started = time.monotonic()
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=10,
                                    on_change=env.once_seen(0.2, lambda: env.program("ext")))
     assert result.state.outcome is Outcome.PROGRAMMED
@@ -508,7 +502,7 @@ def test_long_watch_outlives_the_header_timeout(env: Env) -> None:
     env.create("ext")
     env.client = ExtensionsClient(env.client.api_client, request_timeout=0.2)
     env.server.faults.reset_counts()
-    wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"), timeout=10,
+    env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"), timeout=10,
                           on_change=env.once_seen(0.8, lambda: env.program("ext")))
     assert env.server.faults.count(verb="watch") == 1
     assert env.server.faults.count(verb="list") == 1
@@ -520,7 +514,7 @@ def test_stalled_list_is_timed_out_and_retried(env: Env) -> None:
     env.client = ExtensionsClient(env.client.api_client, request_timeout=0.3)
     env.server.faults.stall(30, verb="list", times=1)
     started = time.monotonic()
-    result = wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+    result = env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                                    timeout=5)
     assert result.state.outcome is Outcome.PROGRAMMED
     assert time.monotonic() - started < 5 + 1
@@ -531,7 +525,7 @@ def test_stalled_list_until_deadline_times_out_within_a_second(env: Env) -> None
     env.server.faults.stall(30, verb="list", times=None)
     started = time.monotonic()
     with pytest.raises(WaitTimeoutError):
-        wait_until_programmed(env.client, ("GCPTrafficExtension", "ext", "default"),
+        env.client.wait_until_programmed(("GCPTrafficExtension", "ext", "default"),
                               timeout=1)
     assert time.monotonic() - started < 1 + 1
 
@@ -546,8 +540,8 @@ def _wait_threads() -> list[threading.Thread]:
 def test_async_wait_returns_the_result(env: Env) -> None:
     env.create("ext")
     env.later(0.2, lambda: env.program("ext"))
-    result = asyncio.run(async_wait_until_programmed(
-        env.client, ("GCPTrafficExtension", "ext", "default"), timeout=10))
+    result = asyncio.run(env.client.async_wait_until_programmed(
+        ("GCPTrafficExtension", "ext", "default"), timeout=10))
     assert result.state.outcome is Outcome.PROGRAMMED
 
 
@@ -556,8 +550,8 @@ def test_cancelling_the_async_wait_stops_its_watch(env: Env) -> None:
     before = set(_wait_threads())
 
     async def main() -> None:
-        task = asyncio.create_task(async_wait_until_programmed(
-            env.client, ("GCPTrafficExtension", "ext", "default"), timeout=60))
+        task = asyncio.create_task(env.client.async_wait_until_programmed(
+            ("GCPTrafficExtension", "ext", "default"), timeout=60))
         await asyncio.sleep(0.3)
         assert set(_wait_threads()) - before  # the watch is running
         task.cancel()
