@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .._errors import ManifestValidationError, ObjectRef, Problem
+from ._context import UnknownFields
 from ._meta import ResourceInfo
 
 if TYPE_CHECKING:
@@ -21,20 +22,6 @@ __all__ = ["KubeModel", "UnknownFields", "WireModel"]
 
 
 _SCALARS = (str, int, float)
-
-
-class UnknownFields(enum.Enum):
-    """What to do with fields the models do not know.
-
-    ``REJECT`` (the default) is for manifests a person wrote: an unknown field is almost
-    always a typo (``extensionChain``) and is reported as a problem. ``PRESERVE`` is for
-    objects read from a cluster: fields of newer CRDs and server-populated fields are kept
-    and written back unchanged by ``to_manifest()``; the object is trusted as the API server
-    already admitted it, so CRD rules are not re-checked.
-    """
-
-    REJECT = "reject"
-    PRESERVE = "preserve"
 
 
 class WireModel(BaseModel):
