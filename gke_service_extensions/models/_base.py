@@ -104,7 +104,8 @@ class KubeModel(WireModel):
     __resource__: ClassVar[ResourceInfo]
 
     def __init__(self, **data: Any) -> None:
-        if "api_version" in type(self).model_fields:
+        typed = "api_version" in type(self).__pydantic_fields__
+        if typed:
             info = self.__resource__
             if "apiVersion" not in data and "api_version" not in data:
                 data["apiVersion"] = info.api_version
@@ -112,8 +113,8 @@ class KubeModel(WireModel):
                 data["kind"] = info.kind
         super().__init__(**data)
         # apiVersion and kind belong in the manifest even when the caller left them out.
-        if "api_version" in type(self).model_fields:
-            self.model_fields_set.update({"api_version", "kind"})
+        if typed:
+            self.__pydantic_fields_set__.update(("api_version", "kind"))
 
     @classmethod
     def from_manifest(
