@@ -60,14 +60,6 @@ def _indexed_events(data: Mapping[str, Any]) -> list[tuple[int, str]]:
     return [(i, e) for i, e in enumerate(v) if e in ALL_EVENTS] if isinstance(v, list) else []
 
 
-def _backend_kind(data: Mapping[str, Any]) -> str | None:
-    ref = data.get("backendRef")
-    if not _is_map(ref):
-        return None
-    kind = ref.get("kind", "Service")
-    return kind if isinstance(kind, str) else None
-
-
 def _fmt(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
@@ -97,9 +89,16 @@ def _extension_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
     rules = ctx.rules
     if rules is None:
         return
-    timeout = _str(data, "timeout")
-    kind = _backend_kind(data)
-    has_backend = _is_map(data.get("backendRef"))
+    timeout = data.get("timeout")
+    if not isinstance(timeout, str):
+        timeout = None
+    ref: Any = data.get("backendRef")
+    has_backend = _is_map(ref)
+    kind: str | None = None
+    if has_backend:
+        kind = ref.get("kind", "Service")
+        if not isinstance(kind, str):
+            kind = None
     has_google = data.get("googleAPIServiceName") is not None
     authority = data.get("authority")
     indexed_events = _indexed_events(data)
@@ -203,10 +202,15 @@ def _cel_expression_rules(data: Mapping[str, Any], path: str, ctx: Context) -> N
                         f"backendRefs are supported in a CEL expression, got {kind}")
     matcher = _str(data, "celMatcher")
     if matcher is not None and len(matcher) <= 512:
-        from ._cel import check_matcher
-
-        for message in check_matcher(matcher, extra_attributes=rules.cel_extra_attributes):
+        for message in _check_matcher()(matcher, rules.cel_extra_attributes):
             ctx.add(_join(path, "celMatcher"), message)
+
+
+@functools.cache
+def _check_matcher() -> Callable[[str, frozenset[str]], list[str]]:
+    from ._cel import check_matcher  # loaded once, on the first matcher
+
+    return check_matcher
 
 
 # --------------------------------------------------------------------------- wasm plugin
