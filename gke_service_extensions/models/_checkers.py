@@ -7,46 +7,26 @@ for a manifest that breaks no rule; False means "run the full validation for the
 # mypy: ignore-errors
 # fmt: off
 
-import re as _re
 from math import isfinite as _isfinite
 
 from ._crossfield import CROSS_FIELD_RULES as _RULES
-from ._limits import LimitError as _LimitError, scan as _scan
-
-
-def _bad(s):
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _scan_ok(value, depth, b):
-    try:
-        _scan(value, depth, b)
-    except _LimitError:
-        return False
-    return True
-
-
-def _pattern(regex):
-    return _re.compile(regex, _re.ASCII).search
+from ._limits import bad_text as _bad, scan_ok as _scan_ok
+from ._rules import search as _pattern
 
 
 _K0 = frozenset(('apiVersion', 'kind', 'metadata', 'spec', 'status'))
 _K1 = frozenset(('annotations', 'creationTimestamp', 'deletionTimestamp', 'finalizers', 'generateName', 'generation', 'labels', 'name', 'namespace', 'resourceVersion', 'uid'))
-_K2 = _pattern('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\Z')
-_K3 = _pattern('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\Z')
-_K4 = _pattern('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]\\Z')
-_K5 = _pattern('^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\\Z')
+_K2 = _pattern('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+_K3 = _pattern('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')
+_K4 = _pattern('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$')
+_K5 = _pattern('^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$')
 _K6 = _RULES['ObjectMeta'][0]
 _K7 = frozenset(('extensionChains', 'targetRefs'))
 _K8 = frozenset(('group', 'kind', 'name'))
-_K9 = _pattern('^\\Z|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\Z')
-_K10 = _pattern('^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?\\Z')
+_K9 = _pattern('^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+_K10 = _pattern('^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$')
 _K11 = frozenset(('extensions', 'matchCondition', 'name'))
-_K12 = _pattern('^[a-z]([a-z0-9-]{0,61}[a-z0-9])?\\Z')
+_K12 = _pattern('^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')
 _K13 = frozenset(('celExpressions',))
 _K14 = frozenset(('backendRefs', 'celMatcher'))
 _K15 = frozenset(('group', 'kind', 'name', 'port'))
@@ -55,33 +35,33 @@ _K17 = frozenset(('ApigeeBackendService', 'GCPWasmPlugin', 'Service', 'ServiceIm
 _K18 = _RULES['BackendRef'][0]
 _K19 = _RULES['CelExpression'][0]
 _K20 = frozenset(('authority', 'backendRef', 'failOpen', 'forwardHeaders', 'googleAPIServiceName', 'metadata', 'name', 'observabilityMode', 'requestBodySendMode', 'responseBodySendMode', 'supportedEvents', 'timeout'))
-_K21 = _pattern('^[A-Za-z0-9-_:%\\.\\[\\]]*\\Z')
-_K22 = _pattern('^([0-9]{1,5}(h|m|s|ms)){1,4}\\Z')
+_K21 = _pattern('^[A-Za-z0-9-_:%\\.\\[\\]]*$')
+_K22 = _pattern('^([0-9]{1,5}(h|m|s|ms)){1,4}$')
 _K23 = frozenset(('RequestBody', 'RequestHeaders', 'RequestTrailers', 'ResponseBody', 'ResponseHeaders', 'ResponseTrailers'))
-_K24 = _pattern("^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+\\Z")
-_K25 = _pattern("^([A-Za-z0-9\\/\\-._~%!$&'()*+,;=:\\s\\{\\}\\[\\]]{1,63})\\Z")
-_K26 = _pattern('^([A-Za-z0-9\\/\\-._~%!$&\'()*+,;=:"\\s\\[\\]\\{\\}])*\\Z')
+_K24 = _pattern("^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$")
+_K25 = _pattern("^([A-Za-z0-9\\/\\-._~%!$&'()*+,;=:\\s\\{\\}\\[\\]]{1,63})$")
+_K26 = _pattern('^([A-Za-z0-9\\/\\-._~%!$&\'()*+,;=:"\\s\\[\\]\\{\\}])*$')
 _K27 = frozenset(('FullDuplexStreamed', 'Streamed'))
-_K28 = _pattern('^[a-z0-9.-]+\\.(googleapis|sandbox\\.googleapis)\\.com\\Z')
+_K28 = _pattern('^[a-z0-9.-]+\\.(googleapis|sandbox\\.googleapis)\\.com$')
 _K29 = _RULES['Extension'][0]
 _K30 = frozenset(('ancestors',))
 _K31 = frozenset(('ancestorRef', 'conditions', 'controllerName'))
 _K32 = frozenset(('group', 'kind', 'name', 'namespace', 'port', 'sectionName'))
-_K33 = _pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+\\Z")
+_K33 = _pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$")
 _K34 = frozenset(('lastTransitionTime', 'message', 'observedGeneration', 'reason', 'status', 'type'))
-_K35 = _pattern('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])\\Z')
+_K35 = _pattern('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$')
 _K36 = frozenset(('False', 'True', 'Unknown'))
-_K37 = _pattern('^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?\\Z')
+_K37 = _pattern('^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$')
 _K38 = frozenset(('',))
 _K39 = frozenset(('Service',))
-_K40 = _pattern('^(modelarmor|dlp)\\.([a-z0-9-]+\\.rep\\.)?googleapis\\.com\\Z')
+_K40 = _pattern('^(modelarmor|dlp)\\.([a-z0-9-]+\\.rep\\.)?googleapis\\.com$')
 _K41 = frozenset(('kmsKeyName', 'logConfig', 'versions'))
 _K42 = frozenset(('description', 'image', 'name', 'pluginConfigURI', 'weight'))
-_K43 = _pattern('^(https://)?([^/][a-z0-9-.]+)/[a-z0-9-./:@?=]+\\Z')
+_K43 = _pattern('^(https://)?([^/][a-z0-9-.]+)/[a-z0-9-./:@?=]+$')
 _K44 = frozenset(('enabled', 'minLogLevel', 'sampleRate'))
 _K45 = frozenset(('CRITICAL', 'DEBUG', 'ERROR', 'INFO', 'TRACE', 'WARN'))
 _K46 = _RULES['LogConfig'][0]
-_K47 = _pattern('^projects/([^/]+)/locations/([^/]+)/keyRings/([^/]+)/cryptoKeys/([^/]+)\\Z')
+_K47 = _pattern('^projects/([^/]+)/locations/([^/]+)/keyRings/([^/]+)/cryptoKeys/([^/]+)$')
 _K48 = _RULES['WasmPluginSpec'][0]
 _K49 = frozenset(('', 'networking.gke.io'))
 _K50 = frozenset(('GCPWasmPlugin', 'Service'))

@@ -28,7 +28,7 @@ from ._base import KubeModel, WireModel
 from ._context import UnknownFields
 from ._limits import MAX_INT, MAX_VALUES, MIN_INT
 from ._profiles import PROFILES, CRDProfile, KindRules
-from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text, _go_anchors
+from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 from ._validation import _OPEN_MODELS, _cross_rules, _plan, _Shape
 
 __all__ = ["Generator", "compile_checkers", "generate_module"]
@@ -47,31 +47,11 @@ for a manifest that breaks no rule; False means "run the full validation for the
 '''
 
 _PRELUDE = '''\
-import re as _re
 from math import isfinite as _isfinite
 
 from ._crossfield import CROSS_FIELD_RULES as _RULES
-from ._limits import LimitError as _LimitError, scan as _scan
-
-
-def _bad(s):
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _scan_ok(value, depth, b):
-    try:
-        _scan(value, depth, b)
-    except _LimitError:
-        return False
-    return True
-
-
-def _pattern(regex):
-    return _re.compile(regex, _re.ASCII).search
+from ._limits import bad_text as _bad, scan_ok as _scan_ok
+from ._rules import search as _pattern
 '''
 
 
@@ -108,7 +88,7 @@ class Generator:
         return name
 
     def _pattern(self, spec: PatternSpec) -> str:
-        return self._const(f"_pattern({_go_anchors(spec.regex)!r})")
+        return self._const(f"_pattern({spec.regex!r})")
 
     # -- values ---------------------------------------------------------------------
     # Each emitter appends lines and returns the most values (as :func:`._limits.scan`
