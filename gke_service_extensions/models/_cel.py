@@ -179,10 +179,20 @@ def check_matcher(expr: str, extra_attributes: frozenset[str] = frozenset()) -> 
 
 @functools.lru_cache(maxsize=4096)
 def _analyse(expr: str, extra_attributes: frozenset[str]) -> tuple[str, ...]:
+    # Imported here: _cel_fast reads this module's tables at its import.
+    from gke_service_extensions.models._cel_fast import fast_valid
+
+    allowed = ALLOWED_ATTRIBUTES | extra_attributes if extra_attributes else ALLOWED_ATTRIBUTES
+    if fast_valid(expr, allowed):  # most valid matchers: no parser library at all
+        return ()
+    return _full_analysis(expr, allowed)
+
+
+def _full_analysis(expr: str, allowed: frozenset[str]) -> tuple[str, ...]:
+    """Every problem of ``expr``, found with celpy's parser (the fast path's reference)."""
     problems: list[str] = []
     if len(expr) > MAX_MATCHER_LENGTH:
         problems.append(f"is {len(expr)} characters long; at most {MAX_MATCHER_LENGTH} allowed")
-    allowed = ALLOWED_ATTRIBUTES | extra_attributes
     if not expr.strip():
         problems.append("does not parse as CEL: the expression is empty")
     else:
