@@ -66,7 +66,7 @@ def _agree(doc: dict[str, Any], profile_name: str, mode: UnknownFields) -> bool:
 
 def test_shipped_checkers_are_up_to_date() -> None:
     assert CHECKERS_PATH.read_text(encoding="utf-8") == generate_module(), (
-        "models/_checkers.py is stale: run nox -s codegen (python -m gke_service_extensions.models._codegen)")
+        "models/_checkers.py is stale: run nox -s codegen")
 
 
 @pytest.mark.parametrize("profile_name", sorted(PROFILES))
