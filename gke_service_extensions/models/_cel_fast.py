@@ -63,13 +63,35 @@ _DOUBLE: Final = (f'"(?:{_char_class(_CRD_STRING_CHARS - {chr(34), chr(92)})}'
 # regex read \" as an escape and run past the closing quote, so it is left to the full check.
 _RAW: Final = (f'R"(?:{_char_class(_CRD_RAW_STRING_CHARS)}*'
                f'{_char_class(_CRD_RAW_STRING_CHARS - {chr(92)})})?"')
+_STRING_FUNCTIONS: Final[dict[str, str]] = {
+    name: result
+    for (name, method), (params, result) in _SIGNATURES.items()
+    if method and params == ("string",) and name in ALLOWED_FUNCTIONS
+}
+"""Methods of a string taking one string: startsWith, endsWith, contains, matches."""
+_NULLARY_FUNCTIONS: Final[dict[str, str]] = {
+    name: result
+    for (name, method), (params, result) in _SIGNATURES.items()
+    if method and params == () and name in ALLOWED_FUNCTIONS
+}
+"""Methods of a string taking nothing: lowerAscii, upperAscii."""
+_FUSED_CALLS: Final[dict[str, tuple[str, bool]]] = {
+    **{f".{name}(": (name, False) for name in _STRING_FUNCTIONS},
+    **{f".{name}()": (name, True) for name in _NULLARY_FUNCTIONS},
+}
+"""Lexemes for the usual unspaced ``.name(`` and ``.name()``: (name, takes no argument)."""
+
 # A whole identifier run (so "request.pathX" or "int2" is one unknown lexeme, never a prefix),
 # a whole digit run with any letter, '_' or '.' glued to it (so "1.5", "0x1", "1u" are unknown),
 # the operators ("//" is a comment for Lark: its own, unknown, lexeme), or one stray character.
+# For speed, three common runs of CRD tokens are one lexeme each: ".name(" and ".name()" of the
+# string methods and "['key']" (an index by a string literal); spaced, they come apart.
 _TOKEN_RE: Final = re.compile(
     f" *({_RAW}|{_SINGLE}|{_DOUBLE}"
     r"|(?:request|response|source|connection)\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*"
     r"|[0-9][0-9A-Za-z_.]*"
+    f"|{'|'.join(re.escape(call) for call in sorted(_FUSED_CALLS, reverse=True))}"
+    f"|\\[(?:{_RAW}|{_SINGLE}|{_DOUBLE})\\]"
     r"|==|!=|&&|\|\||>=|<=|//|[<>!+./()\[\]]"
     r"|[^ ])"
 )
@@ -100,18 +122,7 @@ class _NotSure(Exception):
 # there is ``height + level - L``; as a whole ``expr`` it is ``height + level``.
 _Parsed = tuple[str, int, int, str | None, int]
 
-_STRING_FUNCTIONS: Final[dict[str, str]] = {
-    name: result
-    for (name, method), (params, result) in _SIGNATURES.items()
-    if method and params == ("string",) and name in ALLOWED_FUNCTIONS
-}
-"""Methods of a string taking one string: startsWith, endsWith, contains, matches."""
-_NULLARY_FUNCTIONS: Final[dict[str, str]] = {
-    name: result
-    for (name, method), (params, result) in _SIGNATURES.items()
-    if method and params == () and name in ALLOWED_FUNCTIONS
-}
-"""Methods of a string taking nothing: lowerAscii, upperAscii."""
+_TYPES: Final[dict[str, str]] = dict(_ATTRIBUTE_TYPES)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -160,13 +171,21 @@ def parse_for_tests(expr: str) -> tuple[str, int] | None:
 def _expr(tokens: list[str], pos: int, min_level: int, allowed: frozenset[str],
           nesting: int) -> _Parsed:
     """The expression at ``pos`` whose binary operators are all of ``min_level`` or above."""
-    kind, level, height, literal, pos = _unary(tokens, pos, allowed, nesting)
-    while True:
-        op = tokens[pos]
-        op_level = _BINARY.get(op)
-        if op_level is None or op_level < min_level:
-            return kind, level, height, literal, pos
-        right, r_level, r_height, _, pos = _expr(tokens, pos + 1, op_level + 1, allowed, nesting)
+    return _climb(_unary(tokens, pos, allowed, nesting), tokens, min_level, allowed, nesting)
+
+
+def _climb(left: _Parsed, tokens: list[str], min_level: int, allowed: frozenset[str],
+           nesting: int) -> _Parsed:
+    """``left`` extended by the binary operators of ``min_level`` or above that follow it."""
+    kind, level, height, literal, pos = left
+    op = tokens[pos]
+    op_level = _BINARY.get(op)
+    while op_level is not None and op_level >= min_level:
+        right_operand = _unary(tokens, pos + 1, allowed, nesting)
+        next_level = _BINARY.get(tokens[right_operand[4]])
+        if next_level is not None and next_level > op_level:  # it binds the right operand
+            right_operand = _climb(right_operand, tokens, op_level + 1, allowed, nesting)
+        right, r_level, r_height, _, pos = right_operand
         left_depth = height + level - op_level
         right_depth = r_height + r_level - op_level - 1
         if op_level <= 2:  # || and &&: conditionalor(conditionalor, conditionaland)
@@ -185,6 +204,9 @@ def _expr(tokens: list[str], pos: int, min_level: int, allowed: frozenset[str],
         height = 1 + (left_depth if left_depth > right_depth else right_depth)
         level = op_level
         literal = None
+        op = tokens[pos]
+        op_level = _BINARY.get(op)
+    return kind, level, height, literal, pos
 
 
 def _unary(tokens: list[str], pos: int, allowed: frozenset[str], nesting: int) -> _Parsed:
@@ -199,12 +221,12 @@ def _unary(tokens: list[str], pos: int, allowed: frozenset[str], nesting: int) -
     literal: str | None = None
     first = lexeme[:1]
     kind: str | None
-    if ((first == "'" or first == '"') and len(lexeme) > 1) or lexeme[:2] == 'R"':
-        kind, level, height, literal = "string", 8, 2, lexeme  # primary(literal)
-    elif (kind := _ATTRIBUTE_TYPES.get(lexeme)) is not None:
+    if (kind := _TYPES.get(lexeme)) is not None:
         if lexeme not in allowed:
             raise _NotSure
         level, height = 7, 5  # member(member_dot(member(primary(ident)), IDENT))
+    elif ((first == "'" or first == '"') and len(lexeme) > 1) or lexeme[:2] == 'R"':
+        kind, level, height, literal = "string", 8, 2, lexeme  # primary(literal)
     elif lexeme.isdigit():
         kind, level, height = "int", 8, 2
     elif lexeme == "(":
@@ -226,33 +248,47 @@ def _unary(tokens: list[str], pos: int, allowed: frozenset[str], nesting: int) -
     else:
         raise _NotSure
     lexeme = tokens[pos]
-    while lexeme == "." or lexeme == "[":
+    first = lexeme[:1]
+    while first == "." or first == "[":
         literal = None
         receiver_depth = height + level - 7
         level = 7
-        if lexeme == "[":  # member(member_index(member, expr))
+        if first == "[":  # member(member_index(member, expr))
             if kind != "map" or nesting >= _MAX_NESTING:
                 raise _NotSure
-            key, k_level, k_height, _, pos = _expr(tokens, pos + 1, 1, allowed, nesting + 1)
-            if key != "string" or tokens[pos] != "]":
-                raise _NotSure
-            pos += 1
-            kind, height = "string", 2 + max(receiver_depth, k_height + k_level)
+            if len(lexeme) > 1:  # "['key']": the key is a string literal (expr depth 10)
+                pos += 1
+                kind, height = "string", 2 + (receiver_depth if receiver_depth > 10 else 10)
+            else:
+                key, k_level, k_height, _, pos = _expr(tokens, pos + 1, 1, allowed,
+                                                       nesting + 1)
+                if key != "string" or tokens[pos] != "]":
+                    raise _NotSure
+                pos += 1
+                kind, height = "string", 2 + max(receiver_depth, k_height + k_level)
         else:  # member(member_dot_arg(member, IDENT, exprlist?))
-            name = tokens[pos + 1]
-            if kind != "string" or tokens[pos + 2] != "(":
+            if kind != "string":
                 raise _NotSure
-            if tokens[pos + 3] == ")":
+            fused = _FUSED_CALLS.get(lexeme)
+            if fused is not None:
+                name, nullary = fused
+                pos += 1
+            else:
+                name = tokens[pos + 1]
+                if tokens[pos + 2] != "(":
+                    raise _NotSure
+                nullary = tokens[pos + 3] == ")"
+                pos += 4 if nullary else 3
+            if nullary:
                 result = _NULLARY_FUNCTIONS.get(name)
                 if result is None:
                     raise _NotSure
-                pos += 4
                 kind, height = result, 2 + receiver_depth
             else:
                 result = _STRING_FUNCTIONS.get(name)
                 if result is None or nesting >= _MAX_NESTING:
                     raise _NotSure
-                arg, a_level, a_height, a_literal, pos = _expr(tokens, pos + 3, 1, allowed,
+                arg, a_level, a_height, a_literal, pos = _expr(tokens, pos, 1, allowed,
                                                               nesting + 1)
                 if arg != "string" or tokens[pos] != ")":
                     raise _NotSure
@@ -261,6 +297,7 @@ def _unary(tokens: list[str], pos: int, allowed: frozenset[str], nesting: int) -
                 pos += 1
                 kind, height = result, 2 + max(receiver_depth, 1 + a_height + a_level)
         lexeme = tokens[pos]
+        first = lexeme[:1]
     if nots:
         if kind != "bool":
             raise _NotSure
