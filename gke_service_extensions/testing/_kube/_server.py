@@ -146,7 +146,8 @@ class KubeAPIServer:
     thread each) are served at once; more are answered 429.
     """
 
-    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
+    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422). Off
+    #: on a bare API server; ``GKESimulator`` turns it on unless ``admission=False``.
     admission: bool = False
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
