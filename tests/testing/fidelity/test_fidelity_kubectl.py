@@ -322,3 +322,32 @@ def test_apply_prune_deletes_what_left_the_manifest(shell_sim: ShellSim,
     assert "service/b pruned" in out
     names = shell_sim.kubectl("get", "services", "-l", "app=p", "-o", "name").stdout.split()
     assert names == ["service/a"]
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.33"])
+def test_apply_removing_list_items_leaves_what_the_manifest_says(
+    shell_sim: ShellSim, tmp_path: Path, version: str
+) -> None:
+    """kubectl's strategic merge patch (merge keys: containers by name, a container's ports
+    by containerPort, env by name) is applied as the API server does."""
+    first = tmp_path / "web.yaml"
+    first.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+        "      - name: web\n        image: nginx:1.26\n"
+        "        ports: [{containerPort: 80}, {containerPort: 443}]\n"
+        "        env: [{name: A, value: '1'}, {name: B, value: '2'}]\n"
+        "      - {name: side, image: busybox}\n")
+    shell_sim.kubectl("apply", "-f", str(first), version=version)
+    second = tmp_path / "web2.yaml"
+    second.write_text(first.read_text().replace("nginx:1.26", "nginx:1.27")
+                      .replace(", {containerPort: 443}", "")
+                      .replace(", {name: B, value: '2'}", "")
+                      .replace("      - {name: side, image: busybox}\n", ""))
+    shell_sim.kubectl("apply", "-f", str(second), version=version)
+    stored = json.loads(shell_sim.kubectl("get", "deployment", "web", "-o", "json").stdout)
+    (container,) = stored["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "nginx:1.27"
+    assert [p["containerPort"] for p in container["ports"]] == [80]
+    assert container["env"] == [{"name": "A", "value": "1"}]
