@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -87,3 +88,13 @@ def test_the_simulator_command_defaults_to_gkes_admission_and_the_newest_crds(
     proc = sim.kubectl("apply", "-f", str(EXAMPLES / "traffic-extension.yaml"), check=False)
     assert proc.returncode != 0
     assert "supportedEvents" in proc.stderr  # the newest CRDs require them
+    # the CLI's own apply gets GKE's refusal as a one-line error from our tree
+    cli = subprocess.run([sys.executable, "-m", "gke_service_extensions", "apply",
+                          "--kubeconfig", sim.kubeconfig, "-f",
+                          str(EXAMPLES / "traffic-extension-events.yaml")],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert cli.returncode == 1, cli.stderr
+    assert cli.stderr == (
+        "error: GCPTrafficExtension default/my-traffic-extension: rejected as invalid: "
+        'GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
+        'spec.gatewayRef: gateway "external-http" not found in namespace "default"\n')

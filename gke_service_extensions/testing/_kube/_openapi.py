@@ -80,6 +80,7 @@ def _v3_refs(schema: Any) -> Any:
     return schema
 
 
+@functools.cache
 def openapi_v3_index() -> dict[str, Any]:
     """``/openapi/v3``: where each group/version's document is."""
     out: dict[str, Any] = {}
