@@ -4,6 +4,8 @@ simulator (admission, images, CRD profile), driven with kubectl."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -98,3 +100,23 @@ def test_the_simulator_command_defaults_to_gkes_admission_and_the_newest_crds(
         "error: GCPTrafficExtension default/my-traffic-extension: rejected as invalid: "
         'GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
         'spec.gatewayRef: gateway "external-http" not found in namespace "default"\n')
+
+
+@pytest.mark.gcloud
+def test_gcloud_artifacts_lists_an_image_the_simulator_command_registered(
+    cli_simulator: Callable[..., ShellSim], tmp_path: Path
+) -> None:
+    if shutil.which("gcloud") is None:
+        pytest.skip("gcloud is not installed")
+    sim = cli_simulator("--image", f"{IMAGE}={DIGEST}")
+    env = {**os.environ,
+           "CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY": _gcp_endpoint(sim) + "/",
+           "CLOUDSDK_AUTH_DISABLE_CREDENTIALS": "true", "CLOUDSDK_CORE_PROJECT": "sim-project",
+           "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"), "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"}
+    proc = subprocess.run(["gcloud", "artifacts", "docker", "tags", "list",
+                           IMAGE.rsplit(":", 1)[0], "--format=json"], env=env,
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (tag,) = json.loads(proc.stdout)
+    assert tag["tag"].endswith("/packages/my-plugin/tags/v1")
+    assert tag["version"].endswith(f"/versions/{DIGEST}")
