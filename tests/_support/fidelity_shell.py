@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +85,22 @@ def start_cli_simulator(*extra: str) -> tuple[subprocess.Popen[str], ShellSim]:
     command = [str(script)] if script.exists() else [sys.executable, "-m",
                                                      "gke_service_extensions"]
     return _start(*extra, command=[*command, "simulator"])
+
+
+def simulators(start: Callable[..., tuple[subprocess.Popen[str], ShellSim]]
+               ) -> Iterator[Callable[..., ShellSim]]:
+    """A fixture body: hands out ``start(*flags)`` and stops every process it started."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def make(*extra: str) -> ShellSim:
+        proc, sim = start(*extra)
+        procs.append(proc)
+        return sim
+
+    yield make
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fidelity_shell import EXAMPLES, ShellSim, start_cli_simulator
+from fidelity_shell import EXAMPLES, ShellSim, simulators, start_cli_simulator
 
 pytestmark = pytest.mark.kubectl
 
@@ -24,20 +24,7 @@ DIGEST = "sha256:" + "cd" * 32
 
 @pytest.fixture
 def cli_simulator() -> Iterator[Callable[..., ShellSim]]:
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(*extra: str) -> ShellSim:
-        proc, sim = start_cli_simulator(*extra)
-        procs.append(proc)
-        return sim
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield from simulators(start_cli_simulator)
 
 
 def _gcp_endpoint(sim: ShellSim) -> str:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
-from fidelity_shell import ShellSim, start_process
+from fidelity_shell import ShellSim, simulators, start_process
 
 
 @pytest.fixture
 def shell_sim_factory() -> Iterator[Callable[..., ShellSim]]:
-    procs: list[subprocess.Popen[str]] = []
-
-    def make(*extra: str) -> ShellSim:
-        proc, sim = start_process(*extra)
-        procs.append(proc)
-        return sim
-
-    yield make
-    for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield from simulators(start_process)
 
 
 @pytest.fixture
