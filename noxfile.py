@@ -33,7 +33,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def codegen(session: nox.Session) -> None:
-    """Regenerate the compiled validation checkers (models/_checkers.py) from the models."""
+    """Regenerate the compiled validation checkers (models/_checkers/) from the models."""
     session.install("-e", ".")
     session.run("python", "-m", "gke_service_extensions.models._codegen")
 

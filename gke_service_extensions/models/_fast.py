@@ -8,6 +8,7 @@ callers then run the full validation, which lists every problem with its path.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -30,32 +31,35 @@ _API_VERSIONS = {kind: api_version for (api_version, kind) in CRD_KINDS}
 #: (manifest, value budget, context) -> valid
 Checker = Callable[..., bool]
 
-Table = dict[tuple[str, UnknownFields], Checker]
+Table = dict[str, Checker]  # kind -> checker
 
-_compiled: dict[CRDProfile, Table] = {}  # profiles other than the built-in ones, by value
-_by_object: dict[int, tuple[CRDProfile, Table]] = {}  # id -> (the profile kept alive, table)
+_compiled: dict[tuple[CRDProfile, UnknownFields], Table] = {}  # other profiles, by value
+_by_object: dict[tuple[int, UnknownFields], tuple[CRDProfile, Table]] = {}
 _lock = threading.Lock()
 
 
-def _table(profile: CRDProfile) -> Table:
-    hit = _by_object.get(id(profile))
+def _table(profile: CRDProfile, mode: UnknownFields) -> Table:
+    """The checkers of ``profile`` and ``mode``: a shipped module for a built-in profile
+    (only that module is loaded), else compiled once per distinct profile."""
+    hit = _by_object.get((id(profile), mode))
     if hit is not None and hit[0] is profile:
         return hit[1]
     if PROFILES.get(profile.name) == profile:
-        from ._checkers import CHECKERS
+        from ._checkers import MODULES
 
-        table: Table = {(kind, UnknownFields(mode)): fn
-                        for (name, kind, mode), fn in CHECKERS.items() if name == profile.name}
+        module = importlib.import_module(f"{__package__}._checkers."
+                                         f"{MODULES[(profile.name, mode.value)]}")
+        table: Table = module.CHECKERS
     else:
         from ._codegen import compile_checkers  # needs the models: a cluster's own profile
 
         with _lock:
-            found = _compiled.get(profile)
+            found = _compiled.get((profile, mode))
             if found is None:
-                found = _compiled[profile] = compile_checkers(profile)
+                found = _compiled[(profile, mode)] = compile_checkers(profile, mode)
         table = found
     if len(_by_object) < 256:
-        _by_object[id(profile)] = (profile, table)
+        _by_object[(id(profile), mode)] = (profile, table)
     return table
 
 
@@ -72,5 +76,5 @@ def is_valid(data: Any, kind: str, profile: CRDProfile,
         profile.routing if kind == "GCPRoutingExtension" else None)
     ctx = Context(kind, profile, rules, unknown_fields)
     budget = [MAX_VALUES]
-    return (_table(profile)[(kind, unknown_fields)](data, budget, ctx)
+    return (_table(profile, unknown_fields)[kind](data, budget, ctx)
             and budget[0] >= 0 and not ctx.problems)

@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._profiles import KindRules
 
-__all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text", "search"]
+__all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text", "lazy_search"]
 
 
 def _go_anchors(regex: str) -> str:
@@ -55,9 +55,19 @@ def _compile(regex: str) -> re.Pattern[str]:
     return re.compile(_go_anchors(regex), re.ASCII)
 
 
-def search(regex: str) -> Callable[[str], re.Match[str] | None]:
-    """The ``search`` of a CRD pattern, compiled once as the API server reads it."""
-    return _compile(regex).search
+Search = Callable[[str], "re.Match[str] | None"]
+
+
+def lazy_search(namespace: dict[str, Any], name: str, regex: str) -> Search:
+    """A stand-in for the ``search`` of a CRD pattern, bound to ``namespace[name]``: the
+    first call compiles the pattern (as the API server reads it) and puts the compiled
+    ``search`` in its place, so a process compiles only the patterns it meets."""
+
+    def first(value: str) -> re.Match[str] | None:
+        search = namespace[name] = _compile(regex).search
+        return search(value)
+
+    return first
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The compiled checkers (models/_codegen.py, shipped as models/_checkers.py) agree with the
+"""The compiled checkers (models/_codegen.py, shipped as models/_checkers/) agree with the
 walk of models/_validation.py: they accept exactly the manifests the walk finds no problem
 in, under every profile and unknown-field mode, and a cluster's own profile compiles too."""
 
@@ -28,7 +28,7 @@ from gke_service_extensions.models import (
     _fast,
     validate_manifest,
 )
-from gke_service_extensions.models._codegen import CHECKERS_PATH, generate_module
+from gke_service_extensions.models._codegen import CHECKERS_DIR, generate_modules
 from gke_service_extensions.models._fast import is_valid
 from gke_service_extensions.models._limits import MAX_VALUES
 from gke_service_extensions.models._validation import walk
@@ -65,8 +65,9 @@ def _agree(doc: dict[str, Any], profile_name: str, mode: UnknownFields) -> bool:
 
 
 def test_shipped_checkers_are_up_to_date() -> None:
-    assert CHECKERS_PATH.read_text(encoding="utf-8") == generate_module(), (
-        "models/_checkers.py is stale: run nox -s codegen")
+    expected = generate_modules()
+    shipped = {p.name: p.read_text(encoding="utf-8") for p in CHECKERS_DIR.glob("*.py")}
+    assert shipped == expected, "models/_checkers/ is stale: run nox -s codegen"
 
 
 @pytest.mark.parametrize("profile_name", sorted(PROFILES))
@@ -227,14 +228,16 @@ def test_a_cluster_profile_is_compiled_on_first_use() -> None:
     custom = replace(newest, name="cluster",
                      traffic=replace(newest.traffic, cel_backend_refs_max=1,
                                      allowed_events=("RequestHeaders",)))
-    assert _fast._table(custom) is not _fast._table(newest)
+    reject = UnknownFields.REJECT
+    assert _fast._table(custom, reject) is not _fast._table(newest, reject)
     doc = SAMPLES["traffic"]()
     assert is_valid(doc, "GCPTrafficExtension", newest)
     # the custom profile allows request events only: the sample's ResponseHeaders breaks it
     assert not is_valid(doc, "GCPTrafficExtension", custom)
     problems = validate_manifest(doc, profile=custom)
     assert any("ResponseHeaders" in p.message for p in problems)
-    assert _fast._table(custom) is _fast._table(replace(custom))  # compiled once per rules
+    # compiled once per distinct rules
+    assert _fast._table(custom, reject) is _fast._table(replace(custom), reject)
 
 
 def test_validating_plain_manifests_needs_neither_pydantic_nor_the_models() -> None:
@@ -259,8 +262,9 @@ def json_pool() -> str:
 
 
 def test_the_generated_module_text_is_stable_across_processes() -> None:
-    code = ("from gke_service_extensions.models._codegen import generate_module; "
-            "import hashlib; print(hashlib.sha256(generate_module().encode()).hexdigest())")
+    code = ("from gke_service_extensions.models._codegen import generate_modules; "
+            "import hashlib; print(hashlib.sha256(repr(sorted(generate_modules().items()))"
+            ".encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                               text=True, env={"PYTHONHASHSEED": str(seed), "PATH": ""}
                               ).stdout for seed in (1, 2)}
