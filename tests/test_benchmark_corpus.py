@@ -155,14 +155,13 @@ def test_a_sample_of_valid_manifests_is_admitted_by_the_crd_oracle() -> None:
 def test_fastjsonschema_baseline_agrees_with_jsonschema() -> None:
     """The fastjsonschema baseline (with its $-in-class fix) rejects exactly what jsonschema
     rejects, so it is doing the same structural work."""
-    fastjsonschema = pytest.importorskip("fastjsonschema", reason="pip install '.[bench]'")
     bench_models = _load("bench_models")
     run_fast = bench_models.build_side("fastjsonschema")
     run_js = bench_models.build_side("jsonschema")
     samples = _sample(600, 0)
     for s in samples:
         assert run_fast([s.manifest]) == run_js([s.manifest]), (s.flaw, s.detail)
-    assert fastjsonschema is not None
+    assert run_fast([s.manifest for s in samples]) > 0
 
 
 def test_escaping_dollar_in_character_classes_keeps_the_pattern_meaning() -> None:
