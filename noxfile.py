@@ -34,6 +34,13 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def codegen(session: nox.Session) -> None:
+    """Regenerate the compiled validation checkers (models/_checkers.py) from the models."""
+    session.install("-e", ".")
+    session.run("python", "-m", "gke_service_extensions.models._codegen")
+
+
+@nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site (strict: warnings are errors)."""
     session.install("-e", ".[docs]")

@@ -13,30 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import Problem
-from ._base import KubeModel, UnknownFields, WireModel
-from ._common import (
-    Condition,
-    ConditionStatus,
-    ObjectMeta,
-    ParentReference,
-    PolicyAncestorStatus,
-    PolicyStatus,
-    TargetRef,
-)
-from ._extensions import (
-    BackendRef,
-    BodySendMode,
-    CelExpression,
-    Event,
-    Extension,
-    ExtensionChain,
-    ExtensionSpec,
-    GCPRoutingExtension,
-    GCPTrafficExtension,
-    MatchCondition,
-)
-from ._gateway import Gateway, GatewayAddress, GatewaySpec, GatewayStatus, HTTPRoute, Service
-from ._manifests import OtherKinds, dump_manifests, load_manifests
+from ._context import UnknownFields
+from ._fast import CRD_KINDS, is_valid
 from ._meta import (
     GATEWAY,
     GATEWAY_CLASS,
@@ -58,10 +36,9 @@ from ._profiles import (
     ProfileChoice,
     get_profile,
 )
-from ._registry import MODELS, model_for
-from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
 
 if TYPE_CHECKING:
+    from ._base import KubeModel, WireModel
     from ._cel import (
         MAX_MATCHER_DEPTH,
         MAX_MATCHER_LENGTH,
@@ -70,18 +47,70 @@ if TYPE_CHECKING:
         evaluate_matcher,
         first_matching_chain,
     )
+    from ._common import (
+        Condition,
+        ConditionStatus,
+        ObjectMeta,
+        ParentReference,
+        PolicyAncestorStatus,
+        PolicyStatus,
+        TargetRef,
+    )
+    from ._extensions import (
+        BackendRef,
+        BodySendMode,
+        CelExpression,
+        Event,
+        Extension,
+        ExtensionChain,
+        ExtensionSpec,
+        GCPRoutingExtension,
+        GCPTrafficExtension,
+        MatchCondition,
+    )
+    from ._gateway import (
+        Gateway,
+        GatewayAddress,
+        GatewaySpec,
+        GatewayStatus,
+        HTTPRoute,
+        Service,
+    )
+    from ._manifests import OtherKinds, dump_manifests, load_manifests
+    from ._registry import MODELS, model_for
+    from ._wasm import GCPWasmPlugin, LogConfig, LogLevel, WasmPluginSpec, WasmPluginVersion
 
-# The CEL checker loads on first access (its module is large; cel-python loads later still).
-_LAZY_CEL = frozenset({"MAX_MATCHER_DEPTH", "MAX_MATCHER_LENGTH", "SampleRequest",
-                       "check_matcher", "evaluate_matcher", "first_matching_chain"})
+# What needs pydantic (the model classes) or cel-python loads on first access: validating
+# plain manifests (validate_manifest) and reading profiles need neither.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("KubeModel", "WireModel"), "._base"),
+    **dict.fromkeys(("MAX_MATCHER_DEPTH", "MAX_MATCHER_LENGTH", "SampleRequest",
+                     "check_matcher", "evaluate_matcher", "first_matching_chain"), "._cel"),
+    **dict.fromkeys(("Condition", "ConditionStatus", "ObjectMeta", "ParentReference",
+                     "PolicyAncestorStatus", "PolicyStatus", "TargetRef"), "._common"),
+    **dict.fromkeys(("BackendRef", "BodySendMode", "CelExpression", "Event", "Extension",
+                     "ExtensionChain", "ExtensionSpec", "GCPRoutingExtension",
+                     "GCPTrafficExtension", "MatchCondition"), "._extensions"),
+    **dict.fromkeys(("Gateway", "GatewayAddress", "GatewaySpec", "GatewayStatus", "HTTPRoute",
+                     "Service"), "._gateway"),
+    **dict.fromkeys(("OtherKinds", "dump_manifests", "load_manifests"), "._manifests"),
+    **dict.fromkeys(("MODELS", "model_for"), "._registry"),
+    **dict.fromkeys(("GCPWasmPlugin", "LogConfig", "LogLevel", "WasmPluginSpec",
+                     "WasmPluginVersion"), "._wasm"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY_CEL:
+    module = _LAZY.get(name)
+    if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("._cel", __name__), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def validate_manifest(
@@ -97,6 +126,10 @@ def validate_manifest(
     ``profile`` is a profile name, a :class:`CRDProfile`, or None: ``$GKE_SE_CRD_PROFILE``
     if set, else :data:`DEFAULT_PROFILE` (see :func:`get_profile`).
     """
+    if type(manifest) is dict:
+        kind = CRD_KINDS.get((manifest.get("apiVersion"), manifest.get("kind")))  # type: ignore[arg-type]
+        if kind is not None and is_valid(manifest, kind, get_profile(profile), unknown_fields):
+            return []
     from ._validation import validate_manifest as validate
 
     return validate(manifest, profile=profile, unknown_fields=unknown_fields)

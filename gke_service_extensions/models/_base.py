@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .._errors import ManifestValidationError, ObjectRef, Problem
+from ._context import UnknownFields
 from ._meta import ResourceInfo
 
 if TYPE_CHECKING:
@@ -21,20 +22,6 @@ __all__ = ["KubeModel", "UnknownFields", "WireModel"]
 
 
 _SCALARS = (str, int, float)
-
-
-class UnknownFields(enum.Enum):
-    """What to do with fields the models do not know.
-
-    ``REJECT`` (the default) is for manifests a person wrote: an unknown field is almost
-    always a typo (``extensionChain``) and is reported as a problem. ``PRESERVE`` is for
-    objects read from a cluster: fields of newer CRDs and server-populated fields are kept
-    and written back unchanged by ``to_manifest()``; the object is trusted as the API server
-    already admitted it, so CRD rules are not re-checked.
-    """
-
-    REJECT = "reject"
-    PRESERVE = "preserve"
 
 
 class WireModel(BaseModel):
@@ -117,7 +104,8 @@ class KubeModel(WireModel):
     __resource__: ClassVar[ResourceInfo]
 
     def __init__(self, **data: Any) -> None:
-        if "api_version" in type(self).model_fields:
+        typed = "api_version" in type(self).__pydantic_fields__
+        if typed:
             info = self.__resource__
             if "apiVersion" not in data and "api_version" not in data:
                 data["apiVersion"] = info.api_version
@@ -125,8 +113,8 @@ class KubeModel(WireModel):
                 data["kind"] = info.kind
         super().__init__(**data)
         # apiVersion and kind belong in the manifest even when the caller left them out.
-        if "api_version" in type(self).model_fields:
-            self.model_fields_set.update({"api_version", "kind"})
+        if typed:
+            self.__pydantic_fields_set__.update(("api_version", "kind"))
 
     @classmethod
     def from_manifest(

@@ -13,12 +13,15 @@ that ``import gke_service_extensions`` stays fast. Everything untyped from it st
 from __future__ import annotations
 
 import functools
+import hashlib
 import operator
+import os
 import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -106,21 +109,30 @@ _CRD_STRING_CHARS: Final = frozenset(
 _CRD_RAW_STRING_CHARS: Final = _CRD_STRING_CHARS - {'"'}
 
 
+@functools.lru_cache(maxsize=8)
+def _tokens_by_first_char(names: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
+    """The CRD's fixed tokens (symbols and ``names``) grouped by their first character."""
+    grouped: dict[str, list[str]] = {}
+    for tok in (*_CRD_SYMBOLS, *names):
+        grouped.setdefault(tok[0], []).append(tok)
+    return MappingProxyType({first: tuple(toks) for first, toks in grouped.items()})
+
+
 def _crd_pattern_problem(expr: str, names: Iterable[str]) -> str | None:
     """Why ``expr`` does not match the CRD's celMatcher ``pattern``, or None if it does."""
     n = len(expr)
     if n == 0:
         return "is empty"
-    tokens = (*_CRD_SYMBOLS, *names)
+    by_first = _tokens_by_first_char(tuple(names))
     reach = bytearray(n + 1)
     reach[0] = 1
     for i in range(n):
         if not reach[i]:
             continue
-        for tok in tokens:
+        first = expr[i]
+        for tok in by_first.get(first, ()):
             if expr.startswith(tok, i):
                 reach[i + len(tok)] = 1
-        first = expr[i]
         if first in "'\"":
             # '...' and "..." may contain both quote characters: every later quote closes.
             j = i + 1
@@ -179,10 +191,20 @@ def check_matcher(expr: str, extra_attributes: frozenset[str] = frozenset()) -> 
 
 @functools.lru_cache(maxsize=4096)
 def _analyse(expr: str, extra_attributes: frozenset[str]) -> tuple[str, ...]:
+    # Imported here: _cel_fast reads this module's tables at its import.
+    from gke_service_extensions.models._cel_fast import fast_valid
+
+    allowed = ALLOWED_ATTRIBUTES | extra_attributes if extra_attributes else ALLOWED_ATTRIBUTES
+    if fast_valid(expr, allowed):  # most valid matchers: no parser library at all
+        return ()
+    return _full_analysis(expr, allowed)
+
+
+def _full_analysis(expr: str, allowed: frozenset[str]) -> tuple[str, ...]:
+    """Every problem of ``expr``, found with celpy's parser (the fast path's reference)."""
     problems: list[str] = []
     if len(expr) > MAX_MATCHER_LENGTH:
         problems.append(f"is {len(expr)} characters long; at most {MAX_MATCHER_LENGTH} allowed")
-    allowed = ALLOWED_ATTRIBUTES | extra_attributes
     if not expr.strip():
         problems.append("does not parse as CEL: the expression is empty")
     else:
@@ -681,22 +703,109 @@ _TOKEN_NAMES: Final = {
 
 @functools.lru_cache(maxsize=1)
 def _cel_environment() -> Any:
-    """The one celpy Environment (building its parser takes a few hundred ms)."""
+    """The one celpy Environment, sharing the parser of :func:`_cel_parser`."""
+    parser = _cel_parser()
     import celpy  # lazy: keeps `import gke_service_extensions` fast
+    from celpy.celparser import CELParser
 
     with _CEL_LOCK:
         limit = sys.getrecursionlimit()
         try:
+            if CELParser.CEL_PARSER is None:  # Environment() builds its own only when unset
+                CELParser.CEL_PARSER = parser
             return celpy.Environment()
         finally:
             sys.setrecursionlimit(limit)  # celpy raises it process-wide; we bound depth instead
 
 
+@functools.lru_cache(maxsize=1)
 def _cel_parser() -> Any:
-    _cel_environment()
-    from celpy.celparser import CELParser  # the singleton built by Environment()
+    """celpy's Lark parser (built as celpy builds it), without importing celpy itself."""
+    with _CEL_LOCK:
+        return _build_cel_parser(_parser_cache_file())
 
-    return CELParser.CEL_PARSER
+
+_PARSER_CACHE_FORMAT: Final = "1"  # bump when the options in _build_cel_parser change
+
+
+def _celpy_file(name: str) -> Path:
+    """A file of the celpy package, found without importing it (its import is slow)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("celpy")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise ImportError("cel-python (module celpy) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
+def _user_cache_dir() -> Path | None:
+    """This package's folder in the user's cache directory (not created), or None."""
+    try:
+        if sys.platform == "win32":
+            base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        elif sys.platform == "darwin":
+            base = str(Path.home() / "Library" / "Caches")
+        else:
+            xdg = os.environ.get("XDG_CACHE_HOME", "")
+            base = xdg if os.path.isabs(xdg) else str(Path.home() / ".cache")
+    except (RuntimeError, KeyError, OSError):  # no home directory
+        return None
+    return Path(base) / "gke-service-extensions"
+
+
+def _parser_cache_file() -> Path | None:
+    """Where the CEL parser tables are cached: keyed by celpy's grammar and parser module,
+    the lark and Python versions."""
+    import lark
+
+    folder = _user_cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(b"\0".join([
+        _celpy_file("cel.lark").read_bytes(), _celpy_file("celparser.py").read_bytes(),
+        lark.__version__.encode(), _PARSER_CACHE_FORMAT.encode(),
+        ".".join(map(str, sys.version_info[:2])).encode(),
+    ])).hexdigest()[:24]
+    return folder / f"cel-parser-{key}.lark"
+
+
+def _ambiguous_literals(token: Any) -> Any:
+    """``celpy.celparser.CELParser.ambiguous_literals``: ``true``/``false`` are BOOL_LIT."""
+    from lark import Token
+
+    if token.value in ("true", "false"):
+        return Token("BOOL_LIT", token.value)
+    return token
+
+
+def _build_cel_parser(cache_file: Path | None) -> Any:
+    """celpy's Lark parser: celpy's grammar with the options ``CELParser.__init__`` uses.
+
+    Building the LALR tables costs ~150-250 ms; with ``cache_file`` they are loaded from
+    there (Lark's ``cache=``, which checks a hash of grammar and options and rebuilds when
+    the file is stale or unreadable) and saved there after a build. A cache that cannot be
+    created, read or written only costs the build.
+    """
+    import lark
+
+    grammar = _celpy_file("cel.lark").read_text(encoding="utf-8")
+    options: dict[str, Any] = {
+        "parser": "lalr", "start": "expr", "debug": True, "g_regex_flags": re.M,
+        "lexer_callbacks": {"IDENT": _ambiguous_literals},
+        "propagate_positions": True, "maybe_placeholders": False, "priority": "invert",
+        "tree_class": lark.Tree,  # celpy.InterpretedRunner.tree_node_class
+    }
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            cache_file = None
+    if cache_file is None:
+        return lark.Lark(grammar, **options)
+    # Lark hashes its options, the cache path included, into the file: the path must stay
+    # the same from save to load (so no write-aside-and-rename). A reader racing a writer
+    # reads a truncated file, which Lark treats as stale: it rebuilds and saves again.
+    return lark.Lark(grammar, cache=str(cache_file), **options)
 
 
 def _token_text(name: str) -> str:

@@ -8,18 +8,15 @@ differ between CRD generations read :class:`~._profiles.KindRules`; the table is
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ._common import ObjectMeta
-from ._extensions import BackendRef, CelExpression, Extension
 from ._profiles import ALL_EVENTS, BACKEND_KIND_GROUPS
-from ._wasm import LogConfig, WasmPluginSpec
 
 if TYPE_CHECKING:
-    from ._base import WireModel
-    from ._validation import Context
+    from ._context import Context
 
 __all__ = ["CROSS_FIELD_RULES", "parse_duration_ms"]
 
@@ -28,8 +25,11 @@ _UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 10, 10_000
 WASM_EVENTS = ("RequestHeaders", "RequestBody", "ResponseHeaders", "ResponseBody")
 BODY_MODE_BACKENDS = ("Service", "ServiceImport", "ApigeeBackendService")
+_BODY_MODES = (("requestBodySendMode", "RequestBody", "RequestTrailers"),
+               ("responseBodySendMode", "ResponseBody", "ResponseTrailers"))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_duration_ms(text: str) -> float | None:
     """Milliseconds of a CRD duration such as ``1s500ms`` (``None`` if it does not parse)."""
     pos, total = 0, 0.0
@@ -45,28 +45,19 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    # a dict first: isinstance() against the Mapping ABC is slow on the common path
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _str(data: Mapping[str, Any], key: str) -> str | None:
     v = data.get(key)
     return v if isinstance(v, str) else None
 
 
-def _events(data: Mapping[str, Any]) -> list[str]:
-    """The valid event names listed (misspelled ones are reported by the enum check)."""
-    v = data.get("supportedEvents")
-    return [e for e in v if e in ALL_EVENTS] if isinstance(v, list) else []
-
-
 def _indexed_events(data: Mapping[str, Any]) -> list[tuple[int, str]]:
     v = data.get("supportedEvents")
     return [(i, e) for i, e in enumerate(v) if e in ALL_EVENTS] if isinstance(v, list) else []
-
-
-def _backend_kind(data: Mapping[str, Any]) -> str | None:
-    ref = data.get("backendRef")
-    if not isinstance(ref, Mapping):
-        return None
-    kind = ref.get("kind", "Service")
-    return kind if isinstance(kind, str) else None
 
 
 def _fmt(names: Sequence[str]) -> str:
@@ -98,12 +89,20 @@ def _extension_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
     rules = ctx.rules
     if rules is None:
         return
-    timeout = _str(data, "timeout")
-    kind = _backend_kind(data)
-    has_backend = isinstance(data.get("backendRef"), Mapping)
+    timeout = data.get("timeout")
+    if not isinstance(timeout, str):
+        timeout = None
+    ref: Any = data.get("backendRef")
+    has_backend = _is_map(ref)
+    kind: str | None = None
+    if has_backend:
+        kind = ref.get("kind", "Service")
+        if not isinstance(kind, str):
+            kind = None
     has_google = data.get("googleAPIServiceName") is not None
     authority = data.get("authority")
-    events = _events(data)
+    indexed_events = _indexed_events(data)
+    events = [e for _, e in indexed_events]
 
     # 1. timeout range
     if timeout is not None:
@@ -136,7 +135,7 @@ def _extension_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
         if data.get("metadata") is not None:
             ctx.add(_join(path, "metadata"),
                     "must not be set when backendRef.kind is GCPWasmPlugin")
-        for i, e in _indexed_events(data):
+        for i, e in indexed_events:
             if e not in WASM_EVENTS:
                 ctx.add(f"{_join(path, 'supportedEvents')}[{i}]",
                         f"GCPWasmPlugin backends support only {_fmt(WASM_EVENTS)}, got {e}")
@@ -146,16 +145,14 @@ def _extension_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
         ctx.add(_join(path, "supportedEvents"),
                 f"must list at least one event for {ctx.kind} (required by the "
                 f"{ctx.profile.name!r} CRD profile)")
-    for i, e in _indexed_events(data):
+    for i, e in indexed_events:
         if e not in rules.allowed_events:
             ctx.add(f"{_join(path, 'supportedEvents')}[{i}]",
                     f"{ctx.kind} supports only request events "
                     f"({_fmt(rules.allowed_events)}), got {e}")
 
     # 5. body send modes
-    for side, body_event, trailer_event in (("request", "RequestBody", "RequestTrailers"),
-                                            ("response", "ResponseBody", "ResponseTrailers")):
-        key = f"{side}BodySendMode"
+    for key, body_event, trailer_event in _BODY_MODES:
         mode = _str(data, key)
         if mode is None:
             continue
@@ -195,7 +192,7 @@ def _cel_expression_rules(data: Mapping[str, Any], path: str, ctx: Context) -> N
     if isinstance(refs, list):
         rpath = _join(path, "backendRefs")
         for i, ref in enumerate(refs):
-            if not isinstance(ref, Mapping):
+            if not _is_map(ref):
                 continue
             kind = ref.get("kind", "Service")
             if isinstance(kind, str) and kind in rules.backend_kinds \
@@ -205,10 +202,15 @@ def _cel_expression_rules(data: Mapping[str, Any], path: str, ctx: Context) -> N
                         f"backendRefs are supported in a CEL expression, got {kind}")
     matcher = _str(data, "celMatcher")
     if matcher is not None and len(matcher) <= 512:
-        from ._cel import check_matcher
-
-        for message in check_matcher(matcher, extra_attributes=rules.cel_extra_attributes):
+        for message in _check_matcher()(matcher, rules.cel_extra_attributes):
             ctx.add(_join(path, "celMatcher"), message)
+
+
+@functools.cache
+def _check_matcher() -> Callable[[str, frozenset[str]], list[str]]:
+    from ._cel import check_matcher  # loaded once, on the first matcher
+
+    return check_matcher
 
 
 # --------------------------------------------------------------------------- wasm plugin
@@ -221,7 +223,7 @@ def _wasm_spec_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
     vpath = _join(path, "versions")
     seen: dict[str, int] = {}
     for i, v in enumerate(versions):
-        if not isinstance(v, Mapping) or not isinstance(v.get("name"), str):
+        if not _is_map(v) or not isinstance(v.get("name"), str):
             continue
         name = v["name"]
         if name in seen:
@@ -232,7 +234,7 @@ def _wasm_spec_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None:
             seen[name] = i
     serving = [
         str(v.get("name", f"[{i}]")) for i, v in enumerate(versions)
-        if isinstance(v, Mapping) and isinstance(v.get("weight"), int) and v.get("weight") != 0
+        if _is_map(v) and isinstance(v.get("weight"), int) and v.get("weight") != 0
     ]
     allowed = ctx.profile.wasm_serving_versions
     if versions and len(serving) != allowed:
@@ -254,11 +256,13 @@ def _object_meta_rules(data: Mapping[str, Any], path: str, ctx: Context) -> None
         ctx.add(_join(path, "name"), "is required (or metadata.generateName)")
 
 
-CROSS_FIELD_RULES: dict[type[WireModel], list[Rule]] = {
-    ObjectMeta: [_object_meta_rules],
-    BackendRef: [_backend_ref_rules],
-    Extension: [_extension_rules],
-    CelExpression: [_cel_expression_rules],
-    WasmPluginSpec: [_wasm_spec_rules],
-    LogConfig: [_log_config_rules],
+#: The rules of each model, by model class name (this module imports no model, so that
+#: validation of plain data needs neither pydantic nor the model classes).
+CROSS_FIELD_RULES: dict[str, tuple[Rule, ...]] = {
+    "ObjectMeta": (_object_meta_rules,),
+    "BackendRef": (_backend_ref_rules,),
+    "Extension": (_extension_rules,),
+    "CelExpression": (_cel_expression_rules,),
+    "WasmPluginSpec": (_wasm_spec_rules,),
+    "LogConfig": (_log_config_rules,),
 }

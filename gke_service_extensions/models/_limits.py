@@ -20,9 +20,11 @@ __all__ = [
     "MAX_VALUES",
     "MIN_INT",
     "LimitError",
+    "bad_text",
     "describe",
     "path_of",
     "scan",
+    "scan_ok",
 ]
 
 #: Nesting levels of mappings and lists in one document (the document itself is level 0).
@@ -84,12 +86,22 @@ def path_of(parts: list[str | int]) -> str:
     return out
 
 
-def _bad_string(value: str) -> bool:
+def bad_text(value: str) -> bool:
+    """True if ``value`` cannot be encoded as UTF-8 (it has a lone surrogate)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return True
     return False
+
+
+def scan_ok(value: Any, depth: int, budget: list[int]) -> bool:
+    """:func:`scan` as a yes/no answer (for the compiled checkers)."""
+    try:
+        scan(value, depth, budget)
+    except LimitError:
+        return False
+    return True
 
 
 def scan(value: Any, depth: int = 0, budget: list[int] | None = None) -> None:
@@ -103,7 +115,7 @@ def scan(value: Any, depth: int = 0, budget: list[int] | None = None) -> None:
         budget = [MAX_VALUES]
     t = type(value)
     if t is str:
-        if not value.isascii() and _bad_string(value):
+        if not value.isascii() and bad_text(value):
             raise LimitError("must be valid Unicode text (it has a lone surrogate)")
         return
     if t is bool or value is None:
@@ -123,7 +135,7 @@ def scan(value: Any, depth: int = 0, budget: list[int] | None = None) -> None:
                 err = LimitError(f"keys must be strings, got {describe(key)}")
                 err.parts.append(describe(key))
                 raise err
-            if not key.isascii() and _bad_string(key):
+            if not key.isascii() and bad_text(key):
                 err = LimitError("keys must be valid Unicode text (this one has a lone surrogate)")
                 err.parts.append(repr(key))
                 raise err

@@ -12,6 +12,7 @@ CustomResourceDefinitions (:func:`~._crd_rules.profile_from_crds`).
 from __future__ import annotations
 
 import enum
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -201,7 +202,7 @@ def profile_setting(profile: ProfileChoice = None) -> CRDProfile | ClusterProfil
         return CLUSTER_PROFILE
     found = _named(env, PROFILE_ENV)
     if isinstance(found, CRDProfile):
-        return replace(found, source=f"from {PROFILE_ENV}")
+        return _sourced(found.name, f"from {PROFILE_ENV}")
     return found
 
 
@@ -216,4 +217,11 @@ def get_profile(profile: ProfileChoice = None) -> CRDProfile:
     found = profile_setting(profile)
     if isinstance(found, CRDProfile):
         return found
-    return replace(PROFILES[DEFAULT_PROFILE], source="the default")
+    return _sourced(DEFAULT_PROFILE, "the default")
+
+
+@functools.cache
+def _sourced(name: str, source: str) -> CRDProfile:
+    """The named profile saying where it came from (one object per pair: validation keys
+    its compiled checkers on the profile object)."""
+    return replace(PROFILES[name], source=source)

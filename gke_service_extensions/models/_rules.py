@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._profiles import KindRules
 
-__all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text"]
+__all__ = ["Choice", "Items", "MapOf", "Number", "PatternSpec", "Text", "search"]
 
 
 def _go_anchors(regex: str) -> str:
@@ -53,6 +53,11 @@ def _go_anchors(regex: str) -> str:
 def _compile(regex: str) -> re.Pattern[str]:
     # ASCII: in Go, \s, \d and \w match ASCII characters only
     return re.compile(_go_anchors(regex), re.ASCII)
+
+
+def search(regex: str) -> Callable[[str], re.Match[str] | None]:
+    """The ``search`` of a CRD pattern, compiled once as the API server reads it."""
+    return _compile(regex).search
 
 
 @dataclass(frozen=True, slots=True)

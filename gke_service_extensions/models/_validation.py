@@ -11,61 +11,32 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, Union
 
 import pydantic
 
 from .._errors import ManifestValidationError, ObjectRef, Problem
-from ._base import KubeModel, UnknownFields, WireModel
+from ._base import KubeModel, WireModel
 from ._common import ObjectMeta, PolicyStatus
+from ._context import Context, UnknownFields
+from ._fast import is_valid
 from ._limits import MAX_PROBLEMS, LimitError, clip, describe, path_of, scan
 from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
 __all__ = ["Context", "build", "check_assignment", "ensure_valid", "validate_manifest",
-           "validate_model_data"]
+           "validate_model_data", "walk"]
 
 M = TypeVar("M", bound=KubeModel)
+
+# Kinds with compiled checkers: a manifest they accept needs no walk (see ._codegen).
+_FAST_KINDS = frozenset({"GCPTrafficExtension", "GCPRoutingExtension", "GCPWasmPlugin"})
 
 # Parts of an object whose unknown fields are never errors: metadata carries many
 # server-populated fields, and status is written by controllers, not by people.
 _OPEN_MODELS: frozenset[type[WireModel]] = frozenset({ObjectMeta, PolicyStatus})
-
-
-@dataclass(slots=True)
-class Context:
-    """What a validation run needs besides the data."""
-
-    kind: str
-    profile: CRDProfile
-    rules: KindRules | None
-    unknown_fields: UnknownFields
-    problems: list[Problem] = field(default_factory=list)
-    open_depth: int = 0
-    #: problems found beyond MAX_PROBLEMS (counted, not listed)
-    dropped: int = 0
-
-    @property
-    def full(self) -> bool:
-        """True once MAX_PROBLEMS problems are listed: further ones are only counted."""
-        return len(self.problems) >= MAX_PROBLEMS
-
-    def add(self, path: str, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(path, message))
-        else:
-            self.dropped += 1
-
-    def finish(self) -> list[Problem]:
-        """The problems, with a last one saying how many more were found, if any."""
-        if self.dropped:
-            self.problems.append(Problem("", f"... and at least {self.dropped:,} more "
-                                             f"problem{'s' if self.dropped != 1 else ''}, "
-                                             "not listed"))
-            self.dropped = 0
-        return self.problems
 
 
 # --------------------------------------------------------------------------- shapes
@@ -307,7 +278,7 @@ CrossRule = Callable[[Mapping[str, Any], str, Context], None]
 def _cross_rules(model: type[WireModel]) -> tuple[CrossRule, ...]:
     from ._crossfield import CROSS_FIELD_RULES
 
-    return tuple(CROSS_FIELD_RULES.get(model, ()))
+    return CROSS_FIELD_RULES.get(model.__name__, ())
 
 
 # --------------------------------------------------------------------------- entry points
@@ -328,8 +299,21 @@ def validate_model_data(
     profile: ProfileChoice = None,
     unknown_fields: UnknownFields = UnknownFields.REJECT,
 ) -> list[Problem]:
-    """Every problem of ``data`` as a manifest of ``model`` (empty when valid)."""
+    """Every problem of ``data`` as a manifest of ``model`` (empty when valid).
+
+    The compiled checker answers first (see :mod:`._codegen`); only a manifest it does not
+    accept is walked, to list its problems."""
     prof = get_profile(profile)
+    kind = model.__resource__.kind
+    if kind in _FAST_KINDS and is_valid(data, kind, prof, unknown_fields):
+        return []
+    return walk(model, data, prof, unknown_fields)
+
+
+def walk(model: type[KubeModel], data: Mapping[str, Any], prof: CRDProfile,
+         unknown_fields: UnknownFields = UnknownFields.REJECT) -> list[Problem]:
+    """Every problem of ``data`` as a manifest of ``model``, found by walking the model
+    (what the compiled checkers must agree with)."""
     info = model.__resource__
     rules: KindRules | None = None
     if info.kind == "GCPTrafficExtension":

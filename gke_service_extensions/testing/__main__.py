@@ -22,10 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--image", action="append", default=[], metavar="URI[=DIGEST]",
                         help="make a Wasm plugin image exist in the simulated Artifact "
                              "Registry (repeatable; the public sample images always do)")
-    parser.add_argument("--admission", action="store_true",
+    parser.add_argument("--admission", action=argparse.BooleanOptionalAction, default=True,
                         help="refuse creating extensions whose Gateway, Service or endpoints "
-                             "are missing, as GKE does (default: accept them and report "
-                             "the failure in their status)")
+                             "are missing, with GKE's messages (the default); "
+                             "--no-admission accepts them and lets their status report "
+                             "the failure")
     parser.add_argument("--port", type=int, default=0,
                         help="Kubernetes API port (default: a free one)")
     parser.add_argument("--no-controller", action="store_true",
@@ -55,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     with GKESimulator(project_id=args.project_id, controller=not args.no_controller,
-                      gcp=not args.no_gcp, kube_port=args.port, crd_profile=profile) as sim:
+                      gcp=not args.no_gcp, kube_port=args.port, crd_profile=profile,
+                      admission=args.admission) as sim:
         print(f"kubeconfig:      {sim.kubeconfig_path}")
         print(f"Kubernetes API:  {sim.kube_url}")
         print(f"CRD profile:     {sim.crd_profile.name}")
+        print("admission:       " + ("as GKE (--no-admission: off)" if args.admission
+                                     else "off (GKE refuses what it would reject)"))
         if sim.gcp_endpoint:
             print(f"Google Cloud:    {sim.gcp_endpoint} (project {sim.project_id}, "
                   f"number {sim.project_number})")
@@ -66,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"try:             export KUBECONFIG={env['KUBECONFIG']} "
               f"KUBECACHEDIR={env['KUBECACHEDIR']}")
         print("                 kubectl get gatewayclasses")
-        sim.kube_server.admission = args.admission  # GKE refuses at creation
         try:
             for image in (*(SAMPLE_IMAGES if sim.gcp_state is not None else ()), *args.image):
                 print(f"image:           {image.split('=', 1)[0]} ({sim.add_image(image)})")

@@ -95,12 +95,12 @@ class GKESimulator:
     like a GKE 1.33 cluster; a name or a ``CRDProfile``). ``GKE_SE_CRD_PROFILE`` does not
     apply: it is a client setting. Editing a served CRD does not change what is enforced.
     ``kubernetes_version`` is the ``gitVersion`` its ``/version`` answers (default
-    ``v1.33.5-gke.simulator``). ``admission=True`` refuses, as GKE does, creating an
-    extension whose Gateway, Service or ready endpoints are missing (default ``False``:
-    accepted, and reported in its status by the controller, the path most tests exercise;
-    ``python -m gke_service_extensions.testing --admission`` turns it on); ``sample_images``
-    registers :data:`SAMPLE_IMAGES` in the simulated Artifact Registry (the shell's
-    simulator does).
+    ``v1.33.5-gke.simulator``). ``admission`` (default ``True``) refuses, as GKE does,
+    creating an extension whose Gateway, Service or ready endpoints are missing, with the
+    guide's 422 messages; ``admission=False`` (``--no-admission`` from the shell) accepts it
+    and lets the controller report the failure in its status, for tests of that path.
+    ``sample_images`` registers :data:`SAMPLE_IMAGES` in the simulated Artifact Registry
+    (the shell's simulator does).
     """
 
     def __init__(self, *, project_id: str = "sim-project",
@@ -110,7 +110,7 @@ class GKESimulator:
                  validator: Validator | None = None,
                  allow_unconditional_update: bool = False, kube_port: int = 0,
                  crd_profile: str | CRDProfile | None = None,
-                 kubernetes_version: str | None = None, admission: bool = False,
+                 kubernetes_version: str | None = None, admission: bool = True,
                  sample_images: bool = False) -> None:
         self.store = ObjectStore(history_window=history_window)
         self.faults = Faults()
@@ -236,6 +236,16 @@ class GKESimulator:
     def crd_profile(self) -> CRDProfile:
         """The CRD generation this cluster serves and enforces."""
         return self._crd_profile
+
+    @property
+    def admission(self) -> bool:
+        """Whether creating an extension whose Gateway, Service or ready endpoints are
+        missing is refused with GKE's 422 (settable, e.g. on a shared simulator)."""
+        return self._kube.admission
+
+    @admission.setter
+    def admission(self, value: bool) -> None:
+        self._kube.admission = value
 
     @property
     def kube_server(self) -> KubeAPIServer:

@@ -52,9 +52,10 @@ class ShellSim:
         return proc
 
 
-def _start(*extra: str) -> tuple[subprocess.Popen[str], ShellSim]:
-    proc = subprocess.Popen([sys.executable, "-m", "gke_service_extensions.testing", *extra],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+def _start(*extra: str, command: list[str] | None = None
+           ) -> tuple[subprocess.Popen[str], ShellSim]:
+    argv = command or [sys.executable, "-m", "gke_service_extensions.testing"]
+    proc = subprocess.Popen([*argv, *extra], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     lines = []
     kubeconfig = ""
@@ -74,3 +75,12 @@ def _start(*extra: str) -> tuple[subprocess.Popen[str], ShellSim]:
 
 def start_process(*extra: str) -> tuple[subprocess.Popen[str], ShellSim]:
     return _start(*extra)
+
+
+def start_cli_simulator(*extra: str) -> tuple[subprocess.Popen[str], ShellSim]:
+    """``gke-service-extensions simulator EXTRA`` (the installed command) in its own
+    process, as :func:`start_process` does for ``python -m gke_service_extensions.testing``."""
+    script = Path(sys.executable).parent / "gke-service-extensions"
+    command = [str(script)] if script.exists() else [sys.executable, "-m",
+                                                     "gke_service_extensions"]
+    return _start(*extra, command=[*command, "simulator"])

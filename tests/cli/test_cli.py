@@ -65,6 +65,7 @@ def test_apply_then_wait_until_programmed(gke_simulator: GKESimulator) -> None:
     assert "Gateway default/external-http: Programmed" in out
 
 
+@pytest.mark.gke_simulator(admission=False)  # the status path
 def test_wait_reports_the_controllers_reason_on_failure(
     gke_simulator: GKESimulator, capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -123,7 +123,8 @@ def test_unexpected_errors_are_one_line_without_traceback(
 
 def test_a_wait_that_times_out_exits_3(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    with GKESimulator(controller=False) as quiet:  # nobody ever programs anything
+    # nobody ever programs anything; no Service: admission off (the status path)
+    with GKESimulator(controller=False, admission=False) as quiet:
         quiet.add_gateway("external-http")
         kubeconfig = str(quiet.kubeconfig_path)
         status, _ = _run("apply", "--kubeconfig", kubeconfig, "--no-wait", "-f",
@@ -135,6 +136,7 @@ def test_a_wait_that_times_out_exits_3(tmp_path: Path,
     assert capsys.readouterr().err.startswith("error: timed out: ")
 
 
+@pytest.mark.gke_simulator(admission=False)  # the status path: no Gateway
 def test_a_failed_wait_exits_1_with_the_controllers_reason(
         gke_simulator: GKESimulator, capsys: pytest.CaptureFixture[str]) -> None:
     status, _ = _run("apply", "--kubeconfig", str(gke_simulator.kubeconfig_path), "-f",
@@ -216,6 +218,7 @@ def test_events_oldest_first_as_json(programmed: GKESimulator) -> None:
                                       "firstSeen", "lastSeen"}
 
 
+@pytest.mark.gke_simulator(admission=False)  # the routing extension's Gateway is missing
 def test_diagnose_exits_1_on_an_error_and_0_when_fine(programmed: GKESimulator) -> None:
     status, out = _run("diagnose", "gcpwasmplugin/gcp-wasm-plugin", "-o", "json")
     assert (status, json.loads(out)["ok"]) == (0, True)

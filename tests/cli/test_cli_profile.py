@@ -86,7 +86,8 @@ def test_apply_uses_the_clusters_crd_rules_by_default(
     simulator: Callable[..., Simulator],
 ) -> None:
     # the 1.33 cluster is started by the CLI's own simulator command
-    old = simulator("--crd-profile", "gke-1.33", command=(*CLI, "simulator"))
+    # --no-admission: the guide's manifest names a Gateway and a Service that do not exist
+    old = simulator("--crd-profile", "gke-1.33", "--no-admission", command=(*CLI, "simulator"))
     assert "CRD profile:     gke-1.33\n" in old.banner
     proc = _run("apply", "--kubeconfig", old.kubeconfig, "-f", GUIDE, "--no-wait")
     assert proc.returncode == 0, proc.stderr
@@ -105,7 +106,7 @@ def test_apply_uses_the_clusters_crd_rules_by_default(
 def test_apply_honours_the_profile_flag_and_the_environment(
     simulator: Callable[..., Simulator],
 ) -> None:
-    old = simulator("--crd-profile", "1.33")
+    old = simulator("--crd-profile", "1.33", "--no-admission")  # no Gateway, no Service
     args = ("apply", "--kubeconfig", old.kubeconfig, "-f", GUIDE, "--no-wait")
     proc = _run(*args, "--profile", "newest")
     assert proc.returncode == 1, proc.stderr

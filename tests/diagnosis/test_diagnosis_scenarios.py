@@ -61,14 +61,16 @@ class Cluster:
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    with GKESimulator() as sim:
+    """The status path: GKE's admission (the simulator's default) would refuse at creation
+    the broken extensions these scenarios diagnose from their status."""
+    with GKESimulator(admission=False) as sim:
         yield Cluster(sim)
 
 
 @pytest.fixture
 def bare() -> Iterator[Cluster]:
     """No controller: the test writes status itself."""
-    with GKESimulator(controller=False, gcp=False) as sim:
+    with GKESimulator(controller=False, gcp=False, admission=False) as sim:
         yield Cluster(sim)
 
 
@@ -195,7 +197,7 @@ def test_a_cluster_older_than_1_33_is_reported() -> None:
 
 
 def test_wasm_plugins_need_1_33_3() -> None:
-    with GKESimulator(kubernetes_version="v1.33.2-gke.1") as sim:
+    with GKESimulator(kubernetes_version="v1.33.2-gke.1", admission=False) as sim:
         cluster = Cluster(sim)
         cluster.sim.add_gateway("external-http")
         cluster.sim.add_service("extension-service")

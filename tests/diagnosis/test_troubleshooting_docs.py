@@ -33,9 +33,10 @@ def test_every_example_prints_what_the_page_says(capsys: pytest.CaptureFixture[s
 
 @pytest.fixture
 def kubeconfig() -> Iterator[str]:
-    """``python -m gke_service_extensions.testing`` in its own process; its kubeconfig."""
-    proc = subprocess.Popen([sys.executable, "-m", "gke_service_extensions.testing"],
-                            stdout=subprocess.PIPE, text=True)
+    """``python -m gke_service_extensions.testing --no-admission`` in its own process (the
+    script applies an extension GKE would refuse, to diagnose it); its kubeconfig."""
+    proc = subprocess.Popen([sys.executable, "-m", "gke_service_extensions.testing",
+                             "--no-admission"], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         path = None

@@ -20,7 +20,7 @@ HINT = "hint: gke_service_extensions.diagnose(client, obj) says why and what to 
 
 
 def test_programming_failed_ends_with_the_hint_and_the_diagnosis_explains() -> None:
-    with GKESimulator() as sim:
+    with GKESimulator(admission=False) as sim:  # the status path: no Service
         sim.add_gateway("external-http")
         client = ExtensionsClient(sim.api_client())
         obj = client.apply(GCPTrafficExtension.from_manifest(traffic_extension()))
@@ -33,7 +33,7 @@ def test_programming_failed_ends_with_the_hint_and_the_diagnosis_explains() -> N
 
 
 def test_wait_timeout_ends_with_the_hint() -> None:
-    with GKESimulator(controller=False, gcp=False) as sim:
+    with GKESimulator(controller=False, gcp=False, admission=False) as sim:
         client = ExtensionsClient(sim.api_client())
         obj = client.apply(GCPTrafficExtension.from_manifest(traffic_extension()))
         with pytest.raises(WaitTimeoutError) as info:

@@ -1,10 +1,13 @@
 """Fixtures of the end-to-end tests: simulators in their own processes, as users run them.
 
 ``gke_process``: ``python -m gke_service_extensions.testing`` with its gateway controller (it
-programs extensions like GKE). ``bare_process``: the same without a controller, so objects
-stay unprogrammed until a test writes their status (pending waits, timeouts, Ctrl-C). Both are
-started once per session, stopped with SIGTERM at the end; a simulator that cannot start
-skips these tests with its output as the reason, one that hangs for 20 s fails them.
+programs extensions like GKE, and refuses as GKE does those whose Gateway, Service or
+endpoints are missing). ``status_path_process``: the same with ``--no-admission``, for tests
+of GKE's failures reported in status. ``bare_process``: without a controller (and without
+admission), so objects stay unprogrammed until a test writes their status (pending waits,
+timeouts, Ctrl-C). All are started once per session, stopped with SIGTERM at the end; a
+simulator that cannot start skips these tests with its output as the reason, one that hangs
+for 20 s fails them.
 """
 
 from __future__ import annotations
@@ -41,6 +44,14 @@ def gke_process() -> Iterator[ExternalSimulator]:
 
 
 @pytest.fixture(scope="session")
+def status_path_process() -> Iterator[ExternalSimulator]:
+    """A simulator with its gateway controller and without GKE's admission: an extension
+    whose Service is missing is stored, and its status says why it is not programmed."""
+    yield from _simulator("--no-admission")
+
+
+@pytest.fixture(scope="session")
 def bare_process() -> Iterator[ExternalSimulator]:
-    """A simulator without a gateway controller (nothing gets programmed), in another process."""
-    yield from _simulator("--no-controller", "--no-gcp")
+    """A simulator without a gateway controller (nothing gets programmed) nor admission
+    (extensions need no Gateway or Service), in another process."""
+    yield from _simulator("--no-controller", "--no-gcp", "--no-admission")

@@ -119,13 +119,13 @@ def test_apply_no_wait(bare_process: ExternalSimulator, tmp_path: Path) -> None:
     assert run.lines == [f"applied GCPTrafficExtension {ns}/ext"], run.describe()
 
 
-def test_apply_reports_gkes_reason_and_exits_1(gke_process: ExternalSimulator,
+def test_apply_reports_gkes_reason_and_exits_1(status_path_process: ExternalSimulator,
                                                 tmp_path: Path) -> None:
-    namespaces = prepared_namespaces(gke_process, "cli-apply-fail", service=False)
+    namespaces = prepared_namespaces(status_path_process, "cli-apply-fail", service=False)
     files = [write_manifest(tmp_path / f"{ns}.yaml", traffic_extension(ns, "ext", "gw"))
              for ns in namespaces]
     runs = run_all([cli("apply", "-f", f, "--timeout", "60") for f in files],
-                   env=gke_process.env())
+                   env=status_path_process.env())
     for run in runs:
         check_clean(run, 1)
         assert run.stderr.startswith("error: "), run.describe()

@@ -116,12 +116,13 @@ def test_wait_that_times_out_raises_wait_timeout(bare_process: ExternalSimulator
 
 
 def test_wait_on_an_extension_gke_rejects_raises_programming_failed(
-        gke_process: ExternalSimulator) -> None:
-    ns = gke_process.namespace("failed")
+        status_path_process: ExternalSimulator) -> None:
+    ns = status_path_process.namespace("failed")
     gateways = [f"gw-{i}" for i in range(RUNS)]
-    setup_gateways(gke_process, ns, *gateways)  # but the extensions call a missing Service
+    # but the extensions call a missing Service (admission off: the status says so)
+    setup_gateways(status_path_process, ns, *gateways)
     runs = run_all([script("wait_failed.py", ns, f"ext-{i}", g) for i, g in enumerate(gateways)],
-                   env=gke_process.env())
+                   env=status_path_process.env())
     for run in runs:
         check_result(run, "ProgrammingFailed reason=ExtensionServiceNotFound")
 

@@ -112,7 +112,7 @@ def ext(name: str = "my-ext", **kw: Any) -> GCPTrafficExtension:
 @pytest.fixture
 def sim() -> Iterator[GKESimulator]:
     """A simulator without the gateway controller: nothing writes objects behind our back."""
-    with GKESimulator(controller=False, gcp=False) as s:
+    with GKESimulator(controller=False, gcp=False, admission=False) as s:
         yield s
 
 
@@ -588,7 +588,7 @@ def test_client_checks_writes_against_the_profile_it_is_given() -> None:
     m = traffic()
     del m["spec"]["extensionChains"][0]["extensions"][0]["supportedEvents"]
     obj = GCPTrafficExtension.from_manifest(m, profile="gke-1.33")
-    with GKESimulator(controller=False, gcp=False, crd_profile="gke-1.33") as sim:
+    with GKESimulator(controller=False, gcp=False, admission=False, crd_profile="gke-1.33") as sim:
         with ExtensionsClient(sim.api_client(), profile="newest") as newest, \
                 pytest.raises(ManifestValidationError, match="'newest' CRD profile:"):
             newest.create(obj)

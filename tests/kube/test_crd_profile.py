@@ -39,13 +39,13 @@ def _guide() -> GCPTrafficExtension:
 
 @pytest.fixture
 def newest() -> Iterator[GKESimulator]:
-    with GKESimulator(controller=False, gcp=False) as sim:
+    with GKESimulator(controller=False, gcp=False, admission=False) as sim:
         yield sim
 
 
 @pytest.fixture
 def old() -> Iterator[GKESimulator]:
-    with GKESimulator(controller=False, gcp=False, crd_profile="gke-1.33") as sim:
+    with GKESimulator(controller=False, gcp=False, admission=False, crd_profile="gke-1.33") as sim:
         yield sim
 
 
@@ -189,7 +189,7 @@ def test_a_cluster_of_an_unnamed_generation_is_checked_by_its_own_rules() -> Non
     newest = PROFILES["newest"]
     custom = replace(newest, name="custom", traffic=replace(
         newest.traffic, require_supported_events=False))
-    with GKESimulator(controller=False, gcp=False, crd_profile=custom) as sim, \
+    with GKESimulator(controller=False, gcp=False, admission=False, crd_profile=custom) as sim, \
             ExtensionsClient(sim.api_client()) as client:
         assert client.apply(_guide()).metadata.generation == 1
         profile = client.crd_profile()

@@ -393,7 +393,7 @@ def test_in_cluster_refreshes_the_token_file(tmp_path: Path, self_signed: tuple[
 
 @pytest.fixture
 def sim() -> Iterator[GKESimulator]:
-    with GKESimulator(controller=False, gcp=False) as s:
+    with GKESimulator(controller=False, gcp=False, admission=False) as s:
         yield s
 
 

@@ -55,7 +55,7 @@ def mine(timeout: str = "1s") -> GCPTrafficExtension:
 
 @pytest.fixture
 def sim() -> Iterator[GKESimulator]:
-    with GKESimulator(controller=False, gcp=False) as s:
+    with GKESimulator(controller=False, gcp=False, admission=False) as s:
         yield s
 
 

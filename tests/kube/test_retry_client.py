@@ -56,7 +56,7 @@ def ext() -> GCPTrafficExtension:
 
 @pytest.fixture
 def sim() -> Iterator[GKESimulator]:
-    with GKESimulator(controller=False, gcp=False) as s:
+    with GKESimulator(controller=False, gcp=False, admission=False) as s:
         yield s
 
 
@@ -213,7 +213,7 @@ def test_a_stalled_request_times_out(sim: GKESimulator, sleeps: list[float]) -> 
 
 
 def test_refused_connection_is_retried_then_reported(sleeps: list[float]) -> None:
-    with GKESimulator(controller=False, gcp=False) as s:
+    with GKESimulator(controller=False, gcp=False, admission=False) as s:
         api = s.api_client()
     # the simulator is stopped: its port now refuses connections
     with ExtensionsClient(api, retry=RetryPolicy(sleep=sleeps.append)) as c, \

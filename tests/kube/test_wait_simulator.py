@@ -112,7 +112,9 @@ def test_spec_update_waits_for_the_new_generation(client: ExtensionsClient,
     assert result.ancestors[0].observed_generation == 2
 
 
-def test_missing_callout_service_fails_fast(client: ExtensionsClient) -> None:
+def test_missing_callout_service_fails_fast(client: ExtensionsClient,
+                                           sim: GKESimulator) -> None:
+    sim.admission = False  # the status path (GKE's admission refuses it at creation)
     client.create(traffic_ext("ext", service="nope"))
     started = time.monotonic()
     with pytest.raises(ProgrammingFailed) as info:

@@ -23,8 +23,9 @@ Behaviour where GKE is not documented (decided here, kept in one place each):
 - While a new generation programs, the Google Cloud resources keep the last programmed
   configuration; a failure or a lost ancestor removes them.
 - An extension that uses a GCPWasmPlugin is not programmed before the plugin is.
-- One LbTrafficExtension/LbRouteExtension per (extension, Gateway); WasmPlugin version ids
-  are the GCPWasmPlugin version names.
+- One LbTrafficExtension/LbRouteExtension per (extension, Gateway); WasmPlugin and version
+  ids are generated in GKE's ``PREFIX-...-SUFFIX`` form (``_gke.generated_id``), the hash
+  scheme being undocumented.
 - Events: ``Normal ADD|UPDATE|DELETE <ns>/<name>``, ``Normal SYNC Attachment of <Kind>
   "<ns>/<name>" to AncestorRef {...} was a success``, ``Warning SYNC Attachment of ...
   failed: <reason>: <message>``; repeats bump ``count``.

@@ -72,6 +72,11 @@ def _resource_entries(kind: ServedKind) -> list[dict[str, Any]]:
         entries.append({"name": f"{info.plural}/status", "singularName": "",
                         "namespaced": info.namespaced, "kind": info.kind,
                         "verbs": ["get", "patch", "update"]})
+    if kind.has_scale:
+        entries.append({"name": f"{info.plural}/scale", "singularName": "",
+                        "namespaced": info.namespaced, "group": "autoscaling",
+                        "version": "v1", "kind": "Scale",
+                        "verbs": ["get", "patch", "update"]})
     return entries
 
 

@@ -1,18 +1,19 @@
-"""Minimal OpenAPI v3 documents, enough for ``kubectl``.
+"""OpenAPI v3 documents, enough for ``kubectl`` (v2: ``_openapi_v2``).
 
 kubectl reads ``/openapi/v3`` to learn whether the server validates fields itself (the
 ``fieldValidation`` query parameter on a kind's PATCH operation); when it does, kubectl
-skips client-side schema validation. Schemas are open objects: validation happens
-server-side.
+skips client-side schema validation. ``kubectl explain`` (1.27+) reads the schemas.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 from typing import Any
 
-from ..._gke import GKE_NETWORKING_GROUP
+from ._openapi_v2 import definition_name, openapi_v2_document, v2_definitions
 from ._resources import SERVED, ServedKind
 
 __all__ = ["OPENAPI_V2_MEDIA_TYPE", "openapi_v2_document", "openapi_v3_document",
@@ -21,24 +22,10 @@ __all__ = ["OPENAPI_V2_MEDIA_TYPE", "openapi_v2_document", "openapi_v3_document"
 OPENAPI_V2_MEDIA_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
 
-def _pb_string(field: int, value: bytes) -> bytes:
-    """One length-delimited protobuf field (lengths here stay below 128)."""
-    return bytes([field << 3 | 2, len(value)]) + value
-
-
-def openapi_v2_document() -> bytes:
-    """``/openapi/v2``: a gnostic ``openapi_v2.Document`` in protobuf, with no definitions.
-
-    kubectl 1.27 fetches it before ``apply``, ``create``, ``diff`` and ``edit`` and fails
-    without it; with no definitions it falls back to its built-in types for core kinds and
-    JSON merge patch for the rest, and leaves validation to the server.
-    """
-    info = _pb_string(1, b"Kubernetes") + _pb_string(2, b"v1.32.4")
-    return _pb_string(1, b"2.0") + _pb_string(2, info)
-
 _QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
 # Strategic merge patch is accepted for core kinds but not advertised: kubectl would then
-# compute it from these (open) schemas instead of its built-in types.
+# compute it from these schemas (which lack most patch merge keys) instead of its built-in
+# types.
 _PATCH_TYPES = ("application/apply-patch+yaml", "application/json-patch+json",
                 "application/merge-patch+json")
 
@@ -51,26 +38,49 @@ def _group_versions() -> list[tuple[str, str]]:
     return list(dict.fromkeys((k.info.group, k.info.version) for k in SERVED))
 
 
+@functools.cache
 def openapi_v3_document(group: str, version: str) -> dict[str, Any] | None:
-    """The OpenAPI v3 document of one group/version, or None if not served."""
+    """The OpenAPI v3 document of one group/version, or None if not served.
+
+    Its schemas are the v2 document's definitions (``_openapi_v2``: the CRD schemas of the
+    networking.gke.io kinds, the ``kubernetes`` client's models for the core kinds) with
+    every definition they refer to, so ``kubectl explain`` (1.27+) walks any field.
+    """
     kinds = [k for k in SERVED if (k.info.group, k.info.version) == (group, version)]
     if not kinds:
         return None
     paths: dict[str, Any] = {}
+    definitions = v2_definitions()
     schemas: dict[str, Any] = {}
+
+    def collect(name: str) -> None:
+        if name in schemas or name not in definitions:
+            return
+        schemas[name] = _v3_refs(definitions[name])
+        for ref in _REF.findall(json.dumps(definitions[name])):
+            collect(ref)
+
     for kind in kinds:
         paths.update(_paths(kind))
-        schemas[_schema_name(kind)] = _crd_schema(kind) or {
-            "type": "object",
-            "x-kubernetes-preserve-unknown-fields": True,
-            "x-kubernetes-group-version-kind": [_gvk(kind)],
-            "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
-                           "metadata": {"type": "object"}},
-        }
+        collect(definition_name(kind))
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.4"},
             "paths": paths, "components": {"schemas": schemas}}
 
 
+_REF = re.compile(r'"#/definitions/([^"]+)"')
+
+
+def _v3_refs(schema: Any) -> Any:
+    """``schema`` with its ``#/definitions/X`` references as ``#/components/schemas/X``."""
+    if isinstance(schema, dict):
+        return {k: (f"#/components/schemas/{v.rsplit('/', 1)[1]}" if k == "$ref"
+                    and isinstance(v, str) else _v3_refs(v)) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_v3_refs(v) for v in schema]
+    return schema
+
+
+@functools.cache
 def openapi_v3_index() -> dict[str, Any]:
     """``/openapi/v3``: where each group/version's document is."""
     out: dict[str, Any] = {}
@@ -82,36 +92,15 @@ def openapi_v3_index() -> dict[str, Any]:
     return {"paths": out}
 
 
-def _crd_schema(kind: ServedKind) -> dict[str, Any] | None:
-    """The CRD's structural schema of a networking.gke.io kind (``kubectl explain`` reads
-    its fields), None for other kinds."""
-    from ...models._crd import to_crd
-    from ...models._registry import model_for
-
-    model = (model_for(kind.info.api_version, kind.info.kind)
-             if kind.info.group == GKE_NETWORKING_GROUP else None)
-    if model is None:
-        return None
-    version = to_crd(model)["spec"]["versions"][0]
-    schema: dict[str, Any] = dict(version["schema"]["openAPIV3Schema"])
-    schema["x-kubernetes-group-version-kind"] = [_gvk(kind)]
-    return schema
-
-
 def _gvk(kind: ServedKind) -> dict[str, str]:
     return {"group": kind.info.group, "version": kind.info.version, "kind": kind.info.kind}
-
-
-def _schema_name(kind: ServedKind) -> str:
-    group = ".".join(reversed(kind.info.group.split("."))) if kind.info.group else "io.k8s.api.core"
-    return f"{group}.{kind.info.version}.{kind.info.kind}"
 
 
 def _paths(kind: ServedKind) -> dict[str, Any]:
     info = kind.info
     base = "/" + _gv_path(info.group, info.version)
     scope = f"{base}/namespaces/{{namespace}}" if info.namespaced else base
-    ref = {"$ref": f"#/components/schemas/{_schema_name(kind)}"}
+    ref = {"$ref": f"#/components/schemas/{definition_name(kind)}"}
     content = {"application/json": {"schema": ref}}
     params = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in _QUERY_PARAMS]
 

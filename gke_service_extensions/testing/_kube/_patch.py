@@ -124,7 +124,8 @@ def json_patch(target: Any, ops: Any) -> Any:
 
 # Merge keys of the lists the served core kinds have (Service ports, conditions, ...).
 _MERGE_KEYS = {"ports": "port", "conditions": "type", "containers": "name", "env": "name",
-               "finalizers": None, "ownerReferences": "uid"}
+               "finalizers": None, "ownerReferences": "uid", "initContainers": "name",
+               "volumes": "name", "volumeMounts": "mountPath", "imagePullSecrets": "name"}
 
 
 def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
@@ -169,6 +170,9 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
 
 def _merge_list(current: list[Any], patch: list[Any], field: str) -> list[Any]:
     merge_key = _MERGE_KEYS.get(field)
+    if field == "ports" and any(isinstance(v, dict) and "containerPort" in v
+                                for v in patch + current):
+        merge_key = "containerPort"  # a container's ports, not a Service's
     if field == "finalizers" or (merge_key is None and field in _MERGE_KEYS):
         merged = list(current)
         merged.extend(v for v in patch if v not in merged)

@@ -60,6 +60,8 @@ class ServedKind:
     categories: tuple[str, ...] = ()
 
     create_only: bool = False
+    #: served with a ``/scale`` subresource (``autoscaling/v1`` Scale; ``_scale``)
+    has_scale: bool = False
 
     @property
     def verbs(self) -> tuple[str, ...]:
@@ -84,8 +86,10 @@ SERVED: tuple[ServedKind, ...] = (
 
 # Served for kubectl and the guide's callout app (``_workloads``, ``_auth``).
 SERVED += (
-    ServedKind(DEPLOYMENT, short_names=SHORT_NAMES[DEPLOYMENT], categories=("all",)),
-    ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",)),
+    ServedKind(DEPLOYMENT, short_names=SHORT_NAMES[DEPLOYMENT], categories=("all",),
+               has_scale=True),
+    ServedKind(REPLICA_SET, short_names=SHORT_NAMES[REPLICA_SET], categories=("all",),
+               has_scale=True),
     ServedKind(POD, short_names=SHORT_NAMES[POD], categories=("all",)),
     ServedKind(SECRET, has_status=False),
     *(ServedKind(review, has_status=False, create_only=True) for review in REVIEWS),

@@ -36,6 +36,7 @@ from ._openapi import (
 )
 from ._patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from ._resources import NAMESPACE, SERVICE, ServedKind, find_by_plural
+from ._scale import replicas_of, to_scale
 from ._selectors import (
     SelectorError,
     matches_fields,
@@ -145,7 +146,8 @@ class KubeAPIServer:
     thread each) are served at once; more are answered 429.
     """
 
-    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422)
+    #: GKE's admission of new extensions (missing Gateway / Service / endpoints: 422). Off
+    #: on a bare API server; ``GKESimulator`` turns it on unless ``admission=False``.
     admission: bool = False
 
     def __init__(self, store: ObjectStore, *, faults: Faults | None = None,
@@ -313,7 +315,8 @@ class KubeAPIServer:
             return None
         name = rest[1] if len(rest) >= 2 else None
         sub = rest[2] if len(rest) == 3 else None
-        if sub is not None and (sub != "status" or not kind.has_status):
+        if sub is not None and not ((sub == "status" and kind.has_status)
+                                    or (sub == "scale" and kind.has_scale)):
             return None
         if kind.info.namespaced is False and namespace is not None:
             return None
@@ -323,6 +326,9 @@ class KubeAPIServer:
 
     def _resource(self, req: Request, t: _Target) -> Response | Iterator[bytes]:
         m = req.method
+        if t.subresource == "scale" and m in ("GET", "PUT", "PATCH"):
+            with self._write_lock(t):
+                return self._scale(req, t)
         if t.name is None:
             if m == "GET":
                 return self._watch(req, t) if req.flag("watch") else self._list(req, t)
@@ -680,6 +686,57 @@ class KubeAPIServer:
             except StoreError as err:
                 raise from_store_error(err, t.info) from err
             return Response(200, updated, warnings)
+        raise AssertionError("unreachable")
+
+    def _scale(self, req: Request, t: _Target) -> Response:
+        """``/scale``: read or write ``spec.replicas`` through an ``autoscaling/v1`` Scale."""
+        if req.method == "GET":
+            return Response(200, to_scale(self._get(t)))
+        ctype = req.headers.get("Content-Type", "").split(";")[0].strip()
+        kind = "put" if req.method == "PUT" else _PATCH_TYPES.get(ctype)
+        if kind is None or kind == "apply":
+            raise ApiError(415, "UnsupportedMediaType",
+                           f"the body of the request was in an unknown format - accepted "
+                           f"media types include: {', '.join(_PATCH_TYPES)}", details={})
+        body = self._body(req)
+        dry = self._dry_run(req)
+        for attempt in range(_RETRIES):
+            current = self._get(t)
+            scale = to_scale(current)
+            try:
+                if kind == "put":
+                    scale = body
+                elif kind == "json":
+                    scale = json_patch(scale, body)
+                elif not isinstance(body, dict):
+                    raise PatchError("patch must be a JSON object")
+                else:
+                    scale = (merge_patch if kind == "merge" else strategic_merge_patch)(
+                        scale, body)
+                replicas = replicas_of(scale)
+            except PatchError as err:
+                raise ApiError(422 if err.invalid else 400,
+                               "Invalid" if err.invalid else "BadRequest", str(err)) from err
+            except ValueError as err:
+                raise ApiError(422, "Invalid", f'Scale.autoscaling "{t.name}" is invalid: '
+                               f"{err}") from err
+            want_rv = ((scale.get("metadata") or {}).get("resourceVersion")
+                       if isinstance(scale, dict) else None)
+            new = json.loads(json.dumps(current))
+            new["spec"]["replicas"] = replicas
+            if want_rv:
+                new["metadata"]["resourceVersion"] = want_rv
+            new["metadata"]["managedFields"] = record_update(
+                current, new, self._manager(req), t.info.api_version, None)
+            try:
+                updated = self.store.update(t.info, new, dry_run=dry)
+            except StoreConflict as err:
+                if (want_rv and kind == "put") or attempt == _RETRIES - 1:
+                    raise from_store_error(err, t.info) from err
+                continue
+            except StoreError as err:
+                raise from_store_error(err, t.info) from err
+            return Response(200, to_scale(updated))
         raise AssertionError("unreachable")
 
     def _apply(self, req: Request, t: _Target, config: Any, dry: bool) -> Response:

@@ -29,4 +29,4 @@ def shell_sim_factory() -> Iterator[Callable[..., ShellSim]]:
 
 @pytest.fixture
 def shell_sim(shell_sim_factory: Callable[..., ShellSim]) -> ShellSim:
-    return shell_sim_factory("--admission")  # as GKE: refused at creation
+    return shell_sim_factory()  # admission as GKE's: the default

@@ -130,33 +130,81 @@ def test_an_extension_on_the_callout_app_is_programmed_from_the_shell(
 # --------------------------------------------------------------------------- admission
 
 
-def test_creation_is_refused_as_gke_does_for_a_missing_gateway_service_or_endpoints(
-    shell_sim: ShellSim, tmp_path: Path
+REFUSALS = (  # SPEC §7: the guide's three writes refused at creation, GKE's messages
+    'GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
+    'spec.gatewayRef: gateway "external-http" not found in namespace "default"',
+    'GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
+    'spec.service: service "extension-service" not found in namespace "default"',
+    'GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
+    'spec.service: no network endpoints found for service "extension-service"',
+)
+
+
+def _callout_service() -> dict[str, Any]:
+    (svc,) = [d for d in yaml.safe_load_all(APP.read_text()) if d["kind"] == "Service"]
+    return dict(svc)
+
+
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
+def test_by_default_creation_is_refused_as_gke_does_for_a_missing_gateway_service_or_endpoints(
+    shell_sim: ShellSim, tmp_path: Path, version: str | None
 ) -> None:
+    assert "admission:       as GKE" in shell_sim.output
     ext = write(tmp_path, traffic_extension(SERVICE_BACKEND))
-    proc = shell_sim.kubectl("apply", "-f", ext, check=False)
+    proc = shell_sim.kubectl("apply", "-f", ext, check=False, version=version)
     assert proc.returncode != 0
-    assert ('GCPTrafficExtension.networking.gke.io "my-traffic-extension" is invalid: '
-            'spec.gatewayRef: gateway "external-http" not found in namespace "default"'
-            in proc.stderr)
-    shell_sim.kubectl("apply", "-f", write(tmp_path, GATEWAY))
-    proc = shell_sim.kubectl("create", "-f", ext, check=False)
-    assert ('is invalid: spec.service: service "extension-service" not found in namespace '
-            '"default"' in proc.stderr)
-    service = yaml.safe_load_all(APP.read_text())
-    (svc,) = [d for d in service if d["kind"] == "Service"]
-    shell_sim.kubectl("apply", "-f", write(tmp_path, svc))
-    proc = shell_sim.kubectl("apply", "--server-side", "-f", ext, check=False)
-    assert ('is invalid: spec.service: no network endpoints found for service '
-            '"extension-service"' in proc.stderr)
+    assert REFUSALS[0] in proc.stderr
+    shell_sim.kubectl("apply", "-f", write(tmp_path, GATEWAY), version=version)
+    proc = shell_sim.kubectl("create", "-f", ext, check=False, version=version)
+    assert proc.returncode != 0
+    assert REFUSALS[1] in proc.stderr
+    shell_sim.kubectl("apply", "-f", write(tmp_path, _callout_service()), version=version)
+    proc = shell_sim.kubectl("apply", "--server-side", "-f", ext, check=False,
+                             version=version)
+    assert proc.returncode != 0
+    assert REFUSALS[2] in proc.stderr
     assert "my-traffic-extension" not in shell_sim.kubectl(
-        "get", "gcptrafficextensions", "-o", "name").stdout
+        "get", "gcptrafficextensions", "-o", "name", version=version).stdout
+    # once the callout app runs, the same manifest is admitted and programmed
+    shell_sim.kubectl("apply", "-f", str(APP), version=version)
+    shell_sim.kubectl("rollout", "status", "deployment/extension-service-app",
+                      "--timeout=30s", version=version)
+    shell_sim.kubectl("apply", "-f", ext, version=version)
+    wait_condition(shell_sim, "gcptrafficextension", "my-traffic-extension", "Programmed",
+                   "True")
 
 
-def test_without_admission_the_status_reports_the_failure(
+def test_by_default_lightkube_gets_gkes_refusals_as_422_with_gkes_messages(
+    shell_sim: ShellSim
+) -> None:
+    lightkube = pytest.importorskip("lightkube", reason="lightkube is not installed")
+    from lightkube import ApiError, codecs
+    from lightkube.config.kubeconfig import KubeConfig
+    from lightkube.generic_resource import create_namespaced_resource
+
+    traffic = create_namespaced_resource("networking.gke.io", "v1", "GCPTrafficExtension",
+                                         "gcptrafficextensions")
+    create_namespaced_resource("gateway.networking.k8s.io", "v1", "Gateway", "gateways")
+    client = lightkube.Client(KubeConfig.from_file(shell_sim.kubeconfig))
+    ext = traffic_extension(SERVICE_BACKEND)
+    messages = []
+    for setup in (None, GATEWAY, _callout_service()):
+        if setup is not None:
+            client.create(codecs.from_dict(setup))
+        with pytest.raises(ApiError) as err:
+            client.create(traffic.from_dict(ext))  # type: ignore[attr-defined]
+        assert err.value.status.code == 422
+        assert err.value.status.reason == "Invalid"
+        messages.append(err.value.status.message)
+    assert tuple(messages) == REFUSALS
+    assert list(client.list(traffic)) == []
+
+
+def test_no_admission_flag_lets_the_status_report_the_failure(
     shell_sim_factory: Callable[..., ShellSim], tmp_path: Path
 ) -> None:
-    sim = shell_sim_factory()
+    sim = shell_sim_factory("--no-admission")
+    assert "admission:       off" in sim.output
     sim.kubectl("apply", "-f", write(tmp_path, traffic_extension(SERVICE_BACKEND)))
     wait_condition(sim, "gcptrafficextension", "my-traffic-extension", "Accepted", "False")
 
@@ -251,3 +299,85 @@ def test_http_routes_get_status_parents_from_gkes_controller(
     assert got["spec"]["rules"][0]["matches"] == [{"path": {"type": "PathPrefix",
                                                             "value": "/"}}]
     assert got["spec"]["rules"][0]["backendRefs"][0]["weight"] == 1
+
+
+# --------------------------------------------------------------------------- events
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.33"])
+def test_events_read_from_the_shell_are_gkes_text(
+    shell_sim: ShellSim, tmp_path: Path, version: str
+) -> None:
+    plugin = {"apiVersion": "networking.gke.io/v1", "kind": "GCPWasmPlugin",
+              "metadata": {"name": "gcp-wasm-plugin"},
+              "spec": {"versions": [{"name": "wasm-plugin-version", "image": SAMPLE_IMAGE,
+                                     "weight": 1000000}]}}
+    ext = traffic_extension({"group": "networking.gke.io", "kind": "GCPWasmPlugin",
+                             "name": "gcp-wasm-plugin"})
+    shell_sim.kubectl("apply", "-f", write(tmp_path, GATEWAY, plugin, ext), version=version)
+    wait_condition(shell_sim, "gcptrafficextension", "my-traffic-extension", "Programmed",
+                   "True")
+    ref = ('AncestorRef {Group: "gateway.networking.k8s.io", Kind: "Gateway", Namespace: '
+           '"default", Name: "external-http", SectionName: nil, Port: nil}')
+    path = '"default/my-traffic-extension"'
+    wanted = [f"Attachment of GCPTrafficExtension {path} to {ref} was a success",
+              "All the object references were able to be resolved for GCPTrafficExtension "
+              f"{path} bound to {ref}",
+              f"Programming of GCPTrafficExtension {path} to {ref} was a success"]
+
+    def messages(name: str) -> list[tuple[str, str, str, str]]:
+        events = get_json(shell_sim, "events", "--field-selector",
+                          f"involvedObject.name={name}")["items"]
+        return [(e["type"], e["reason"], e["source"]["component"], e["message"])
+                for e in events]
+
+    got = wait_for(lambda: (m := messages("my-traffic-extension")) and all(
+        ("Normal", "SYNC", "sc-gateway-controller", w) in m for w in wanted) and m)
+    assert ("Normal", "ADD", "sc-gateway-controller", "default/my-traffic-extension") in got
+    plugin_events = wait_for(lambda: messages("gcp-wasm-plugin"))
+    assert ("Normal", "SYNC", "sc-gateway-controller",
+            f'Attachment of WasmPlugin "default/gcp-wasm-plugin" to {ref} was a success'
+            ) in plugin_events
+    described = shell_sim.kubectl("describe", "gcptrafficextension", "my-traffic-extension",
+                                  version=version).stdout
+    assert f"sc-gateway-controller  {wanted[0]}" in described
+
+
+@pytest.mark.gcloud
+def test_gcloud_lists_the_resources_the_gateway_annotations_name(
+    shell_sim: ShellSim, tmp_path: Path
+) -> None:
+    """What GKE programmed, seen from both sides: the Gateway's annotations (kubectl) and
+    the Google Cloud resources (gcloud) name the same generated ids."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("gcloud") is None:
+        pytest.skip("gcloud is not installed")
+    _programmed_wasm_setup(shell_sim, tmp_path, SAMPLE_IMAGE)
+    gw = wait_for(lambda: (g := get_json(shell_sim, "gateway", "external-http"))["metadata"]
+                  .get("annotations", {}).get("networking.gke.io/wasm-plugin-versions") and g)
+    ann = gw["metadata"]["annotations"]
+    (line,) = [x for x in shell_sim.output.splitlines() if x.startswith("Google Cloud:")]
+    endpoint = line.split()[2]
+    env = {**os.environ, "CLOUDSDK_API_ENDPOINT_OVERRIDES_NETWORKSERVICES": endpoint + "/",
+           "CLOUDSDK_AUTH_DISABLE_CREDENTIALS": "true", "CLOUDSDK_CORE_PROJECT": "sim-project",
+           "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"), "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+           "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true"}
+
+    def gcloud(*args: str) -> Any:
+        proc = subprocess.run(["gcloud", *args, "--format=json"], env=env,
+                              capture_output=True, text=True, timeout=90, check=False)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    ext_id = ann["networking.gke.io/lb-traffic-extensions"].rsplit("/", 1)[1]
+    listed = gcloud("service-extensions", "lb-traffic-extensions", "list",
+                    "--location=global")
+    assert [e["name"].rsplit("/", 1)[1] for e in listed] == [ext_id]
+    plugin_id = ann["networking.gke.io/wasm-plugins"].rsplit("/", 1)[1]
+    version_id = ann["networking.gke.io/wasm-plugin-versions"].rsplit("/", 1)[1]
+    plugin = gcloud("beta", "service-extensions", "wasm-plugins", "describe", plugin_id,
+                    "--location=global")
+    assert plugin["mainVersionId"] == version_id

@@ -33,8 +33,9 @@ _TRAFFIC_EXTENSION: dict[str, Any] = {
 
 @pytest.fixture
 def sim() -> Iterator[GKESimulator]:
-    """Only the Kubernetes half (no GCP, no controller), with fast bookmarks."""
-    with GKESimulator(gcp=False, controller=False, bookmark_interval=0.1,
+    """Only the Kubernetes half (no GCP, no controller), with fast bookmarks; without GKE's
+    admission: these tests write extensions whose Gateway and Service do not exist."""
+    with GKESimulator(gcp=False, controller=False, admission=False, bookmark_interval=0.1,
                       history_window=50) as s:
         yield s
 

@@ -30,7 +30,7 @@ def _create(sim: GKESimulator) -> dict[str, Any]:
 
 
 def test_newest_profile_rejects_the_guides_sample_without_supported_events() -> None:
-    with GKESimulator(gcp=False, controller=False) as sim, \
+    with GKESimulator(gcp=False, controller=False, admission=False) as sim, \
             pytest.raises(client.ApiException) as info:
         _create(sim)
     assert info.value.status == 422
@@ -38,7 +38,7 @@ def test_newest_profile_rejects_the_guides_sample_without_supported_events() -> 
 
 
 def test_gke_1_33_profile_admits_the_guides_sample() -> None:
-    with GKESimulator(gcp=False, controller=False, crd_profile="gke-1.33") as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False, crd_profile="gke-1.33") as sim:
         created = _create(sim)
     assert created["metadata"]["generation"] == 1
 
@@ -54,7 +54,7 @@ def _served_crds(sim: GKESimulator) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", ["newest", "gke-1.33"])
 def test_the_simulator_serves_the_crds_of_its_generation(name: str) -> None:
-    with GKESimulator(gcp=False, controller=False, crd_profile=name) as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False, crd_profile=name) as sim:
         crds = _served_crds(sim)
     names = {crd["metadata"]["name"] for crd in crds}
     assert {"gcptrafficextensions.networking.gke.io", "gcproutingextensions.networking.gke.io",
@@ -67,7 +67,7 @@ def test_the_simulator_serves_the_crds_of_its_generation(name: str) -> None:
 @pytest.mark.kubectl
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kubectl_get_crd_lists_them() -> None:
-    with GKESimulator(gcp=False, controller=False) as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False) as sim:
         proc = subprocess.run(["kubectl", "get", "crd"], capture_output=True, text=True,
                               timeout=60, check=False, env={**os.environ, **sim.kubectl_env()})
     assert proc.returncode == 0, proc.stderr
@@ -80,7 +80,7 @@ def test_the_client_setting_does_not_change_what_the_simulator_enforces(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("GKE_SE_CRD_PROFILE", "gke-1.33")
-    with GKESimulator(gcp=False, controller=False) as sim, \
+    with GKESimulator(gcp=False, controller=False, admission=False) as sim, \
             pytest.raises(client.ApiException) as info:
         _create(sim)
     assert info.value.status == 422
@@ -89,4 +89,4 @@ def test_the_client_setting_does_not_change_what_the_simulator_enforces(
 @pytest.mark.parametrize("bad", ["gke-1.20", "cluster"])
 def test_a_simulator_needs_a_known_generation(bad: str) -> None:
     with pytest.raises(UnknownProfileError, match=r"needs a CRD generation.*gke-1\.33, newest"):
-        GKESimulator(gcp=False, controller=False, crd_profile=bad)
+        GKESimulator(gcp=False, controller=False, admission=False, crd_profile=bad)

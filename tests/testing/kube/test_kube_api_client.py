@@ -485,7 +485,7 @@ def test_validator_seam_is_used_for_create_update_and_patch(traffic_extension: F
         labels = (obj.get("metadata") or {}).get("labels") or {}
         return [Problem("metadata.labels.bad", "must not be set")] if "bad" in labels else []
 
-    with GKESimulator(gcp=False, controller=False, validator=reject_label) as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False, validator=reject_label) as sim:
         api: Any = sim.api_client()
         custom = client.CustomObjectsApi(api)
         _create(custom, traffic_extension())
@@ -608,7 +608,7 @@ def test_a_failing_validator_answers_a_500_status(traffic_extension: Factory) ->
     def broken(info: Any, obj: Any) -> list[Problem]:
         raise RuntimeError("validator bug")
 
-    with GKESimulator(gcp=False, controller=False, validator=broken) as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False, validator=broken) as sim:
         status, body = _raw(sim, "POST", "/apis/networking.gke.io/v1/namespaces/default/"
                             "gcptrafficextensions", json.dumps(traffic_extension()).encode(),
                             {"Content-Type": "application/json"})
@@ -702,7 +702,8 @@ def test_custom_resource_update_needs_a_resource_version_by_default(
 
 
 def test_unconditional_update_is_allowed_when_opted_in(traffic_extension: Factory) -> None:
-    with GKESimulator(gcp=False, controller=False, allow_unconditional_update=True) as sim:
+    with GKESimulator(gcp=False, controller=False, admission=False,
+                      allow_unconditional_update=True) as sim:
         api: Any = sim.api_client()
         try:
             custom = client.CustomObjectsApi(api)

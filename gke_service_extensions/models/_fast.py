@@ -1,0 +1,76 @@
+"""The fast answer to "is this manifest valid?", without pydantic or the model classes.
+
+:func:`is_valid` runs the compiled checker of the kind (see :mod:`._codegen`): shipped for the
+built-in CRD profiles, compiled on first use for others. True means the manifest breaks no
+rule (structure, limits, cross-field rules, CEL matchers); False means "not shown valid":
+callers then run the full validation, which lists every problem with its path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .._gke import ROUTING_EXTENSION, TRAFFIC_EXTENSION, WASM_PLUGIN
+from ._context import Context, UnknownFields
+from ._limits import MAX_VALUES
+from ._profiles import PROFILES, CRDProfile
+
+__all__ = ["CRD_KINDS", "is_valid"]
+
+#: apiVersion/kind of the three CRDs -> kind
+CRD_KINDS: dict[tuple[str, str], str] = {
+    (info.api_version, info.kind): info.kind
+    for info in (TRAFFIC_EXTENSION, ROUTING_EXTENSION, WASM_PLUGIN)
+}
+
+_API_VERSIONS = {kind: api_version for (api_version, kind) in CRD_KINDS}
+
+#: (manifest, value budget, context) -> valid
+Checker = Callable[..., bool]
+
+Table = dict[tuple[str, UnknownFields], Checker]
+
+_compiled: dict[CRDProfile, Table] = {}  # profiles other than the built-in ones, by value
+_by_object: dict[int, tuple[CRDProfile, Table]] = {}  # id -> (the profile kept alive, table)
+_lock = threading.Lock()
+
+
+def _table(profile: CRDProfile) -> Table:
+    hit = _by_object.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    if PROFILES.get(profile.name) == profile:
+        from ._checkers import CHECKERS
+
+        table: Table = {(kind, UnknownFields(mode)): fn
+                        for (name, kind, mode), fn in CHECKERS.items() if name == profile.name}
+    else:
+        from ._codegen import compile_checkers  # needs the models: a cluster's own profile
+
+        with _lock:
+            found = _compiled.get(profile)
+            if found is None:
+                found = _compiled[profile] = compile_checkers(profile)
+        table = found
+    if len(_by_object) < 256:
+        _by_object[id(profile)] = (profile, table)
+    return table
+
+
+def is_valid(data: Any, kind: str, profile: CRDProfile,
+             unknown_fields: UnknownFields = UnknownFields.REJECT) -> bool:
+    """True if ``data`` is a valid manifest of ``kind`` (one of the three CRDs) under
+    ``profile``; False if it may not be (the full validation then tells why)."""
+    if type(data) is not dict:
+        return False
+    if data.get("apiVersion") != _API_VERSIONS[kind] or data.get("kind") != kind \
+            or data.get("metadata") is None:
+        return False
+    rules = profile.traffic if kind == "GCPTrafficExtension" else (
+        profile.routing if kind == "GCPRoutingExtension" else None)
+    ctx = Context(kind, profile, rules, unknown_fields)
+    budget = [MAX_VALUES]
+    return (_table(profile)[(kind, unknown_fields)](data, budget, ctx)
+            and budget[0] >= 0 and not ctx.problems)
