@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -47,8 +49,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Run every benchmark; each prints ratios against a baseline measured in the same run."""
-    session.install("-e", ".[test]")
-    for script in ("bench_models.py", "bench_simulator.py", "bench_wait.py", "bench_gcp.py",
-                   "bench_rollout.py"):
-        session.run("python", f"benchmarks/{script}")
+    """Run every benchmark (benchmarks/bench_*.py); each prints ratios against baselines
+    measured in the same run, and MET/MISSED for its targets."""
+    session.install("-e", ".[test,bench]")
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script))
