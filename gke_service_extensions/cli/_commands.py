@@ -95,7 +95,7 @@ def _valid_refs(text: str, profile: CRDProfile) -> list[str] | None:
     three CRDs and the compiled checkers accept it; None otherwise (then the full load says
     what is wrong, exactly as without this shortcut). Needs neither pydantic nor the models.
     """
-    from ..models._fast import CRD_KINDS, is_valid
+    from ..models._fast import crd_kind, is_valid
     from ..models._yaml import load_documents
 
     if "\n" not in text and text.strip().endswith((".yaml", ".yml", ".json")):
@@ -106,7 +106,7 @@ def _valid_refs(text: str, profile: CRDProfile) -> list[str] | None:
             continue
         if type(doc) is not dict:
             return None
-        kind = CRD_KINDS.get((doc.get("apiVersion"), doc.get("kind")))  # type: ignore[arg-type]
+        kind = crd_kind(doc)
         if kind is None or not is_valid(doc, kind, profile):
             return None
         meta = doc["metadata"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import Problem
 from ._context import UnknownFields
-from ._fast import CRD_KINDS, is_valid
+from ._fast import crd_kind, is_valid
 from ._meta import (
     GATEWAY,
     GATEWAY_CLASS,
@@ -127,7 +127,7 @@ def validate_manifest(
     if set, else :data:`DEFAULT_PROFILE` (see :func:`get_profile`).
     """
     if type(manifest) is dict:
-        kind = CRD_KINDS.get((manifest.get("apiVersion"), manifest.get("kind")))  # type: ignore[arg-type]
+        kind = crd_kind(manifest)
         if kind is not None and is_valid(manifest, kind, get_profile(profile), unknown_fields):
             return []
     from ._validation import validate_manifest as validate

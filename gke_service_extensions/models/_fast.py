@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._gke import ROUTING_EXTENSION, TRAFFIC_EXTENSION, WASM_PLUGIN
@@ -18,13 +18,21 @@ from ._context import Context, UnknownFields
 from ._limits import MAX_VALUES
 from ._profiles import PROFILES, CRDProfile
 
-__all__ = ["CRD_KINDS", "is_valid"]
+__all__ = ["CRD_KINDS", "crd_kind", "is_valid"]
 
 #: apiVersion/kind of the three CRDs -> kind
 CRD_KINDS: dict[tuple[str, str], str] = {
     (info.api_version, info.kind): info.kind
     for info in (TRAFFIC_EXTENSION, ROUTING_EXTENSION, WASM_PLUGIN)
 }
+
+def crd_kind(manifest: Mapping[str, Any]) -> str | None:
+    """The kind of ``manifest`` if it is one of the three CRDs (by apiVersion and kind)."""
+    api_version, kind = manifest.get("apiVersion"), manifest.get("kind")
+    if type(api_version) is not str or type(kind) is not str:
+        return None
+    return CRD_KINDS.get((api_version, kind))
+
 
 _API_VERSIONS = {kind: api_version for (api_version, kind) in CRD_KINDS}
 

@@ -223,6 +223,17 @@ def test_limits_are_checked_as_the_walk_checks_them(mode: UnknownFields) -> None
     assert verdicts[0] is verdicts[2] is verdicts[3] is verdicts[4] is False
 
 
+@pytest.mark.parametrize("field", ["apiVersion", "kind"])
+@pytest.mark.parametrize("value", [["networking.gke.io/v1"], {"a": 1}, 1, None])
+def test_an_ill_typed_api_version_or_kind_is_a_problem_not_a_crash(field: str,
+                                                                   value: Any) -> None:
+    doc = SAMPLES["traffic"]()
+    doc[field] = value
+    problems = validate_manifest(doc)
+    assert problems
+    assert all(p.message for p in problems)
+
+
 def test_a_cluster_profile_is_compiled_on_first_use() -> None:
     newest = PROFILES["newest"]
     custom = replace(newest, name="cluster",
