@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -44,29 +45,34 @@ def test_protobuf_bodies_of_create_namespace_and_create_service_are_decoded(
     assert "team-b" in shell_sim.kubectl("get", "namespaces", "-o", "name").stdout
 
 
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
 def test_get_by_name_is_a_server_side_table_and_sort_by_sees_the_objects(
-    shell_sim: ShellSim
+    shell_sim: ShellSim, version: str | None
 ) -> None:
-    shell_sim.kubectl("apply", "-f", APP)
-    shell_sim.kubectl("create", "service", "clusterip", "a-first", "--tcp=80:80")
-    header, row = shell_sim.kubectl("get", "service", "extension-service").stdout.splitlines()
+    kubectl = partial(shell_sim.kubectl, version=version)
+    kubectl("apply", "-f", APP)
+    kubectl("create", "service", "clusterip", "a-first", "--tcp=80:80")
+    header, row = kubectl("get", "service", "extension-service").stdout.splitlines()
     assert header.split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
     assert row.split()[:2] == ["extension-service", "ClusterIP"]
     assert "443/TCP,80/TCP" in row
-    lines = shell_sim.kubectl("get", "services", "--sort-by=.metadata.name").stdout
+    lines = kubectl("get", "services", "--sort-by=.metadata.name").stdout
     names = [line.split()[0] for line in lines.splitlines()[1:]]
     assert names == sorted(names)
     assert "a-first" in names
     assert len(names) >= 2
 
 
-def test_server_side_apply_gets_the_api_servers_defaults(shell_sim: ShellSim,
-                                                         tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
+def test_server_side_apply_gets_the_api_servers_defaults(
+    shell_sim: ShellSim, tmp_path: Path, version: str | None
+) -> None:
+    kubectl = partial(shell_sim.kubectl, version=version)
     manifest = tmp_path / "svc.yaml"
     manifest.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: ssa}\n"
                         "spec:\n  selector: {app: ssa}\n  ports: [{port: 80}]\n")
-    shell_sim.kubectl("apply", "--server-side", "-f", str(manifest))
-    svc = json.loads(shell_sim.kubectl("get", "service", "ssa", "-o", "json").stdout)
+    kubectl("apply", "--server-side", "-f", str(manifest))
+    svc = json.loads(kubectl("get", "service", "ssa", "-o", "json").stdout)
     assert svc["spec"]["type"] == "ClusterIP"
     assert svc["spec"]["clusterIP"].startswith("10.96.")
     assert svc["spec"]["ports"][0]["protocol"] == "TCP"
@@ -270,16 +276,18 @@ def _kubectl(version: str) -> str:
     return binary
 
 
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
 def test_a_strategic_merge_patch_on_a_custom_resource_is_refused_with_415(
-    shell_sim: ShellSim
+    shell_sim: ShellSim, version: str | None
 ) -> None:
-    shell_sim.kubectl("apply", "-f", str(EXAMPLES / "wasm-plugin.yaml"), check=False)
-    proc = shell_sim.kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=strategic",
+    kubectl = partial(shell_sim.kubectl, version=version)
+    kubectl("apply", "-f", str(EXAMPLES / "wasm-plugin.yaml"), check=False)
+    proc = kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=strategic",
                              "-p", '{"spec": {}}', check=False)
     # kubectl recognises the 415 and says so, as with a real API server
     assert ("application/strategic-merge-patch+json is not supported by networking.gke.io/v1, "
             "Kind=GCPWasmPlugin" in proc.stderr)
-    shell_sim.kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=merge",
+    kubectl("patch", "gcpwasmplugin", "gcp-wasm-plugin", "--type=merge",
                       "-p", '{"metadata": {"labels": {"a": "b"}}}')
 
 
@@ -294,33 +302,39 @@ def test_auth_whoami_and_can_i_answer_for_the_simulators_user(
         assert "gke-simulator" in out
 
 
-def test_unknown_fields_are_pruned_when_validation_is_off(shell_sim: ShellSim,
-                                                          tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
+def test_unknown_fields_are_pruned_when_validation_is_off(
+    shell_sim: ShellSim, tmp_path: Path, version: str | None
+) -> None:
+    kubectl = partial(shell_sim.kubectl, version=version)
     plugin = {"apiVersion": "networking.gke.io/v1", "kind": "GCPWasmPlugin",
               "metadata": {"name": "pruned"},
               "spec": {"versions": [{"name": "v1", "weight": 1000000, "typo": "x",
                                      "image": "us-docker.pkg.dev/p/r/i:v1"}]}}
     manifest = tmp_path / "plugin.json"
     manifest.write_text(json.dumps(plugin))
-    shell_sim.kubectl("apply", "--validate=false", "-f", str(manifest))
-    stored = json.loads(shell_sim.kubectl("get", "gcpwasmplugin", "pruned", "-o",
+    kubectl("apply", "--validate=false", "-f", str(manifest))
+    stored = json.loads(kubectl("get", "gcpwasmplugin", "pruned", "-o",
                                           "json").stdout)
     assert stored["spec"]["versions"][0] == {"name": "v1", "weight": 1000000,
                                              "image": "us-docker.pkg.dev/p/r/i:v1"}
 
 
-def test_apply_prune_deletes_what_left_the_manifest(shell_sim: ShellSim,
-                                                    tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [None, "1.27", "1.33"])
+def test_apply_prune_deletes_what_left_the_manifest(
+    shell_sim: ShellSim, tmp_path: Path, version: str | None
+) -> None:
+    kubectl = partial(shell_sim.kubectl, version=version)
     both = tmp_path / "both.yaml"
     both.write_text("".join(
         f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: {n}, labels: {{app: p}}}}\n"
         f"spec: {{ports: [{{port: 80}}], selector: {{app: {n}}}}}\n" for n in ("a", "b")))
-    shell_sim.kubectl("apply", "-f", str(both), "-l", "app=p", "--prune")
+    kubectl("apply", "-f", str(both), "-l", "app=p", "--prune")
     one = tmp_path / "one.yaml"
     one.write_text(both.read_text().split("---\n")[1])
-    out = shell_sim.kubectl("apply", "-f", str(one), "-l", "app=p", "--prune").stdout
+    out = kubectl("apply", "-f", str(one), "-l", "app=p", "--prune").stdout
     assert "service/b pruned" in out
-    names = shell_sim.kubectl("get", "services", "-l", "app=p", "-o", "name").stdout.split()
+    names = kubectl("get", "services", "-l", "app=p", "-o", "name").stdout.split()
     assert names == ["service/a"]
 
 
