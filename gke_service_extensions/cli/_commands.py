@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._errors import GKEServiceExtensionsError, ManifestValidationError
+from .._errors import GKEServiceExtensionsError, ManifestValidationError, ObjectRef
 from ._main import (
     EXIT_FAILED,
     EXIT_OK,
@@ -110,9 +110,7 @@ def _valid_refs(text: str, profile: CRDProfile) -> list[str] | None:
         if kind is None or not is_valid(doc, kind, profile):
             return None
         meta = doc["metadata"]
-        name = meta.get("name") or "<unnamed>"
-        ns = meta.get("namespace")
-        refs.append(f"{kind} {ns}/{name}" if ns else f"{kind} {name}")
+        refs.append(str(ObjectRef(kind, meta.get("name") or "<unnamed>", meta.get("namespace"))))
     return refs
 
 

@@ -160,8 +160,7 @@ class KubeModel(WireModel):
         """``Kind namespace/name``, as used in messages."""
         meta = getattr(self, "metadata", None)
         name = getattr(meta, "name", None) or "<unnamed>"
-        ns = getattr(meta, "namespace", None)
-        return f"{self.__resource__.kind} {ns}/{name}" if ns else f"{self.__resource__.kind} {name}"
+        return str(ObjectRef(self.__resource__.kind, name, getattr(meta, "namespace", None)))
 
 
 @functools.cache

@@ -63,14 +63,6 @@ def _set_literal(values: Any) -> str:
     return f"frozenset({tuple(sorted(str(v) for v in values))!r})"
 
 
-def _rules_for(profile: CRDProfile, kind: str) -> KindRules | None:
-    if kind == "GCPTrafficExtension":
-        return profile.traffic
-    if kind == "GCPRoutingExtension":
-        return profile.routing
-    return None
-
-
 class Generator:
     """Emits checker functions; identical functions (same body) are emitted once."""
 
@@ -257,7 +249,7 @@ class Generator:
     def add(self, profile: CRDProfile, model: type[KubeModel], mode: UnknownFields) -> str:
         """The checker of ``model`` under ``profile`` and ``mode``; returns its name."""
         kind = model.__resource__.kind
-        rules = _rules_for(profile, kind)
+        rules = profile.rules_for(kind)
         lines: list[str] = []
         bound = self._model(model, "d", 0, _Gen(rules, mode is UnknownFields.REJECT, False),
                             lines, "    ")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._base import KubeModel, WireModel
 from ._common import ObjectMeta
-from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
+from ._profiles import KindRules, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 from ._validation import _plan, _Shape
 
@@ -23,15 +23,6 @@ __all__ = ["to_crd"]
 
 _TYPES = {"str": "string", "int": "integer", "bool": "boolean", "float": "number",
           "list": "array", "map": "object", "model": "object"}
-
-
-def _rules_for(model: type[KubeModel], profile: CRDProfile) -> KindRules | None:
-    kind = model.__resource__.kind
-    if kind == "GCPTrafficExtension":
-        return profile.traffic
-    if kind == "GCPRoutingExtension":
-        return profile.routing
-    return None
 
 
 def _text(rule: Text, rules: KindRules | None, out: dict[str, Any]) -> None:
@@ -156,7 +147,7 @@ def to_crd(model: type[KubeModel], *, profile: ProfileChoice = None) -> dict[str
     """A ``CustomResourceDefinition`` (apiextensions.k8s.io/v1) manifest for ``model``."""
     prof = get_profile(profile)
     info = model.__resource__
-    rules = _rules_for(model, prof)
+    rules = prof.rules_for(model.__resource__.kind)
     schema = {"type": "object", **_object(model, rules)}
     _profile_fields(schema, rules, info.kind)
     schema["properties"]["metadata"] = {"type": "object"}

@@ -80,9 +80,7 @@ def is_valid(data: Any, kind: str, profile: CRDProfile,
     if data.get("apiVersion") != _API_VERSIONS[kind] or data.get("kind") != kind \
             or data.get("metadata") is None:
         return False
-    rules = profile.traffic if kind == "GCPTrafficExtension" else (
-        profile.routing if kind == "GCPRoutingExtension" else None)
-    ctx = Context(kind, profile, rules, unknown_fields)
+    ctx = Context(kind, profile, profile.rules_for(kind), unknown_fields)
     budget = [MAX_VALUES]
     return (_table(profile, unknown_fields)[kind](data, budget, ctx)
             and budget[0] >= 0 and not ctx.problems)

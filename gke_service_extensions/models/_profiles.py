@@ -87,6 +87,14 @@ class CRDProfile:
     wasm_serving_versions: int = 1
     source: str = field(default="", compare=False)
 
+    def rules_for(self, kind: str) -> KindRules | None:
+        """The generation-dependent rules of ``kind`` (None for GCPWasmPlugin: it has none)."""
+        if kind == "GCPTrafficExtension":
+            return self.traffic
+        if kind == "GCPRoutingExtension":
+            return self.routing
+        return None
+
 
 _ROUTING = KindRules(
     backend_kinds=("Service",),

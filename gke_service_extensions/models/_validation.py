@@ -21,9 +21,9 @@ from .._errors import ManifestValidationError, ObjectRef, Problem
 from ._base import KubeModel, WireModel
 from ._common import ObjectMeta, PolicyStatus
 from ._context import Context, UnknownFields
-from ._fast import is_valid
+from ._fast import CRD_KINDS, is_valid
 from ._limits import MAX_PROBLEMS, LimitError, clip, describe, path_of, scan
-from ._profiles import CRDProfile, KindRules, ProfileChoice, get_profile
+from ._profiles import CRDProfile, ProfileChoice, get_profile
 from ._rules import Choice, Items, MapOf, Number, PatternSpec, Text
 
 __all__ = ["Context", "build", "check_assignment", "ensure_valid", "validate_manifest",
@@ -32,7 +32,7 @@ __all__ = ["Context", "build", "check_assignment", "ensure_valid", "validate_man
 M = TypeVar("M", bound=KubeModel)
 
 # Kinds with compiled checkers: a manifest they accept needs no walk (see ._codegen).
-_FAST_KINDS = frozenset({"GCPTrafficExtension", "GCPRoutingExtension", "GCPWasmPlugin"})
+_FAST_KINDS = frozenset(CRD_KINDS.values())
 
 # Parts of an object whose unknown fields are never errors: metadata carries many
 # server-populated fields, and status is written by controllers, not by people.
@@ -315,12 +315,8 @@ def walk(model: type[KubeModel], data: Mapping[str, Any], prof: CRDProfile,
     """Every problem of ``data`` as a manifest of ``model``, found by walking the model
     (what the compiled checkers must agree with)."""
     info = model.__resource__
-    rules: KindRules | None = None
-    if info.kind == "GCPTrafficExtension":
-        rules = prof.traffic
-    elif info.kind == "GCPRoutingExtension":
-        rules = prof.routing
-    ctx = Context(kind=info.kind, profile=prof, rules=rules, unknown_fields=unknown_fields)
+    ctx = Context(kind=info.kind, profile=prof, rules=prof.rules_for(info.kind),
+                  unknown_fields=unknown_fields)
     if not isinstance(data, Mapping):
         ctx.add("", f"a manifest must be a mapping, got {_describe(data)}")
         return ctx.problems
@@ -348,8 +344,9 @@ def validate_manifest(
 ) -> list[Problem]:
     """Every problem of a manifest of one of the modelled kinds (empty when valid).
 
-    The kind is taken from the manifest's ``apiVersion`` and ``kind``. This is what the
-    simulator's API server answers 422 Invalid with; :meth:`from_manifest` raises instead.
+    The kind is taken from the manifest's ``apiVersion`` and ``kind``. This is the walk:
+    :func:`gke_service_extensions.models.validate_manifest` tries the compiled checker
+    first and comes here only for a manifest it did not accept.
     """
     if not isinstance(manifest, Mapping):
         return [Problem("", f"a manifest must be a mapping, got {_describe(manifest)}")]
@@ -361,7 +358,7 @@ def validate_manifest(
         known = ", ".join(f"{a}/{k}" for a, k in _crd_models())
         return [Problem("kind", f"unknown apiVersion/kind {_show(api_version)}/"
                                 f"{_show(kind)}; known: {known}")]
-    return validate_model_data(model, manifest, profile=profile, unknown_fields=unknown_fields)
+    return walk(model, manifest, get_profile(profile), unknown_fields)
 
 
 @cache
