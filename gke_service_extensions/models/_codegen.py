@@ -189,7 +189,12 @@ class Generator:
                 return 0
             return self._map(map_rule, var, depth, ctx, out, ind)
         if kind == "model" and shape.model is not None:
-            return self._model(shape.model, var, depth, ctx, out, ind)
+            # a part is a function of its own, shared by every place with the same checks
+            lines: list[str] = []
+            bound = self._model(shape.model, "d", depth, ctx, lines, "    ")
+            name = self._function(shape.model.__name__, "\n".join(lines))
+            out.append(f"{ind}if not {name}({var}, b, ctx): return False")
+            return bound
         return 0
 
     def _map(self, rule: MapOf, var: str, depth: int, ctx: _Gen, out: list[str],
@@ -214,7 +219,7 @@ class Generator:
 
     def _model(self, model: type[WireModel], var: str, depth: int, ctx: _Gen,
                out: list[str], ind: str) -> int:
-        """Lines checking the mapping ``var`` (a dict here) as ``model``, inlined."""
+        """Lines checking the mapping ``var`` (a dict here) as ``model``."""
         is_open = ctx.open or model in _OPEN_MODELS
         inner = _Gen(ctx.rules, ctx.reject, is_open)
         plans, known = _plan(model)
@@ -256,14 +261,18 @@ class Generator:
         if bound >= MAX_VALUES:  # pragma: no cover - the models are far smaller
             raise ValueError(f"{model.__name__} can hold more values than the limit")
         # the bounded parts are charged up front: at worst they hold ``bound`` values
-        body = "\n".join([f"    b[0] -= {bound}", *lines])
+        name = self._function(model.__name__, "\n".join([f"    b[0] -= {bound}", *lines]))
+        self.entries[kind] = name
+        return name
+
+    def _function(self, model_name: str, body: str) -> str:
+        """The name of the function ``def NAME(d, b, ctx)`` with ``body`` (emitted once)."""
         name = self._functions.get(body)
         if name is None:
             digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-            name = f"_{model.__name__}_{digest}"
+            name = f"_{model_name}_{digest}"
             self._functions[body] = name
             self._order.append((name, f"def {name}(d, b, ctx):\n{body}\n    return True\n"))
-        self.entries[kind] = name
         return name
 
     def source(self) -> str:

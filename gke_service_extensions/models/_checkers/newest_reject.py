@@ -65,7 +65,438 @@ _K47 = _pattern(globals(), '_K47', '^projects/([^/]+)/locations/([^/]+)/keyRings
 _K48 = _RULES['WasmPluginSpec'][0]
 
 
-def _GCPTrafficExtension_edf748f0a7(d, b, ctx):
+def _ObjectMeta_ac52852e4f(d, b, ctx):
+    b[0] -= 2 * len(d)
+    for k in d.keys() - _K1:
+        if type(k) is not str or (not k.isascii() and _bad(k)): return False
+        if not _scan_ok(d[k], 2, b): return False
+    v2 = d.get('name')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+        if len(v2) > 253: return False
+        if _K2(v2) is None: return False
+    v2 = d.get('generateName')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+        if len(v2) > 253: return False
+    v2 = d.get('namespace')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+        if len(v2) > 63: return False
+        if _K3(v2) is None: return False
+    v2 = d.get('labels')
+    if v2 is not None:
+        if type(v2) is not dict: return False
+        b[0] -= 2 * len(v2)
+        for mk2, mv2 in v2.items():
+            if type(mk2) is not str or type(mv2) is not str: return False
+            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
+            if len(mk2) > 316: return False
+            if _K4(mk2) is None: return False
+            if len(mv2) > 63: return False
+            if _K5(mv2) is None: return False
+    v2 = d.get('annotations')
+    if v2 is not None:
+        if type(v2) is not dict: return False
+        b[0] -= 2 * len(v2)
+        for mk2, mv2 in v2.items():
+            if type(mk2) is not str or type(mv2) is not str: return False
+            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
+    v2 = d.get('uid')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+    v2 = d.get('resourceVersion')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+    v2 = d.get('generation')
+    if v2 is not None:
+        if type(v2) is not int: return False
+        if not -9223372036854775808 <= v2 <= 9223372036854775807: return False
+    v2 = d.get('creationTimestamp')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+    v2 = d.get('deletionTimestamp')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+    v2 = d.get('finalizers')
+    if v2 is not None:
+        if type(v2) is not list: return False
+        b[0] -= len(v2)
+        for x2 in v2:
+            if x2 is None: return False
+            if type(x2) is not str: return False
+            if not x2.isascii() and _bad(x2): return False
+    _K6(d, '', ctx)
+    return True
+
+
+def _TargetRef_900eac3f51(d, b, ctx):
+    if not d.keys() <= _K8: return False
+    v4 = d.get('group')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if len(v4) > 253: return False
+    if _K9(v4) is None: return False
+    v4 = d.get('kind')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 63: return False
+    if _K10(v4) is None: return False
+    v4 = d.get('name')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 253: return False
+    return True
+
+
+def _BackendRef_a0791f2f68(d, b, ctx):
+    if not d.keys() <= _K15: return False
+    v9 = d.get('group')
+    if v9 is not None:
+        if type(v9) is not str: return False
+        if not v9.isascii() and _bad(v9): return False
+        if v9 not in _K16: return False
+        if len(v9) > 253: return False
+        if _K9(v9) is None: return False
+    v9 = d.get('kind')
+    if v9 is not None:
+        if type(v9) is not str: return False
+        if not v9.isascii() and _bad(v9): return False
+        if v9 not in _K17: return False
+        if not 1 <= len(v9) <= 63: return False
+        if _K10(v9) is None: return False
+    v9 = d.get('name')
+    if v9 is None: return False
+    if type(v9) is not str: return False
+    if not v9.isascii() and _bad(v9): return False
+    if not 1 <= len(v9) <= 253: return False
+    v9 = d.get('port')
+    if v9 is not None:
+        if type(v9) is not int: return False
+        if not 1 <= v9 <= 65535: return False
+    _K18(d, '', ctx)
+    return True
+
+
+def _CelExpression_8b751b929b(d, b, ctx):
+    if not d.keys() <= _K14: return False
+    v7 = d.get('celMatcher')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if len(v7) > 512: return False
+    v7 = d.get('backendRefs')
+    if v7 is not None:
+        if type(v7) is not list: return False
+        if len(v7) > 1: return False
+        for x7 in v7:
+            if x7 is None: return False
+            if type(x7) is not dict: return False
+            if not _BackendRef_a0791f2f68(x7, b, ctx): return False
+    _K19(d, '', ctx)
+    return True
+
+
+def _MatchCondition_41effaee48(d, b, ctx):
+    if not d.keys() <= _K13: return False
+    v5 = d.get('celExpressions')
+    if v5 is not None:
+        if type(v5) is not list: return False
+        if len(v5) > 10: return False
+        for x5 in v5:
+            if x5 is None: return False
+            if type(x5) is not dict: return False
+            if not _CelExpression_8b751b929b(x5, b, ctx): return False
+    return True
+
+
+def _BackendRef_1c690eaf46(d, b, ctx):
+    if not d.keys() <= _K15: return False
+    v7 = d.get('group')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if v7 not in _K16: return False
+        if len(v7) > 253: return False
+        if _K9(v7) is None: return False
+    v7 = d.get('kind')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if v7 not in _K17: return False
+        if not 1 <= len(v7) <= 63: return False
+        if _K10(v7) is None: return False
+    v7 = d.get('name')
+    if v7 is None: return False
+    if type(v7) is not str: return False
+    if not v7.isascii() and _bad(v7): return False
+    if not 1 <= len(v7) <= 253: return False
+    v7 = d.get('port')
+    if v7 is not None:
+        if type(v7) is not int: return False
+        if not 1 <= v7 <= 65535: return False
+    _K18(d, '', ctx)
+    return True
+
+
+def _Extension_ee1ee1c590(d, b, ctx):
+    if not d.keys() <= _K20: return False
+    v6 = d.get('name')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if not 1 <= len(v6) <= 63: return False
+    if _K12(v6) is None: return False
+    v6 = d.get('authority')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if len(v6) > 1000: return False
+        if _K21(v6) is None: return False
+    v6 = d.get('timeout')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if _K22(v6) is None: return False
+    v6 = d.get('failOpen')
+    if v6 is not None:
+        if type(v6) is not bool: return False
+    v6 = d.get('supportedEvents')
+    if v6 is not None:
+        if type(v6) is not list: return False
+        if len(v6) > 6: return False
+        for x6 in v6:
+            if x6 is None: return False
+            if type(x6) is not str: return False
+            if not x6.isascii() and _bad(x6): return False
+            if x6 not in _K23: return False
+    v6 = d.get('forwardHeaders')
+    if v6 is not None:
+        if type(v6) is not list: return False
+        if len(v6) > 50: return False
+        for x6 in v6:
+            if x6 is None: return False
+            if type(x6) is not str: return False
+            if not x6.isascii() and _bad(x6): return False
+            if not 1 <= len(x6) <= 256: return False
+            if _K24(x6) is None: return False
+    v6 = d.get('metadata')
+    if v6 is not None:
+        if type(v6) is not dict: return False
+        if len(v6) > 16: return False
+        for mk6, mv6 in v6.items():
+            if type(mk6) is not str or type(mv6) is not str: return False
+            if not (mk6.isascii() and mv6.isascii()) and (_bad(mk6) or _bad(mv6)): return False
+            if _K25(mk6) is None: return False
+            if not 1 <= len(mv6) <= 1023: return False
+            if _K26(mv6) is None: return False
+    v6 = d.get('requestBodySendMode')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if v6 not in _K27: return False
+    v6 = d.get('responseBodySendMode')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if v6 not in _K27: return False
+    v6 = d.get('observabilityMode')
+    if v6 is not None:
+        if type(v6) is not bool: return False
+    v6 = d.get('backendRef')
+    if v6 is not None:
+        if type(v6) is not dict: return False
+        if not _BackendRef_1c690eaf46(v6, b, ctx): return False
+    v6 = d.get('googleAPIServiceName')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if len(v6) > 100: return False
+        if _K28(v6) is None: return False
+    _K29(d, '', ctx)
+    return True
+
+
+def _ExtensionChain_e2d477bfee(d, b, ctx):
+    if not d.keys() <= _K11: return False
+    v4 = d.get('name')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 63: return False
+    if _K12(v4) is None: return False
+    v4 = d.get('matchCondition')
+    if v4 is not None:
+        if type(v4) is not dict: return False
+        if not _MatchCondition_41effaee48(v4, b, ctx): return False
+    v4 = d.get('extensions')
+    if v4 is None: return False
+    if type(v4) is not list: return False
+    if len(v4) < 1: return False
+    if len(v4) > 3: return False
+    for x4 in v4:
+        if x4 is None: return False
+        if type(x4) is not dict: return False
+        if not _Extension_ee1ee1c590(x4, b, ctx): return False
+    return True
+
+
+def _ExtensionSpec_9e44a3206d(d, b, ctx):
+    if not d.keys() <= _K7: return False
+    v2 = d.get('targetRefs')
+    if v2 is None: return False
+    if type(v2) is not list: return False
+    if len(v2) < 1: return False
+    if len(v2) > 10: return False
+    for x2 in v2:
+        if x2 is None: return False
+        if type(x2) is not dict: return False
+        if not _TargetRef_900eac3f51(x2, b, ctx): return False
+    v2 = d.get('extensionChains')
+    if v2 is None: return False
+    if type(v2) is not list: return False
+    if len(v2) < 1: return False
+    if len(v2) > 5: return False
+    for x2 in v2:
+        if x2 is None: return False
+        if type(x2) is not dict: return False
+        if not _ExtensionChain_e2d477bfee(x2, b, ctx): return False
+    return True
+
+
+def _ParentReference_8d65e881e3(d, b, ctx):
+    b[0] -= 2 * len(d)
+    for k in d.keys() - _K32:
+        if type(k) is not str or (not k.isascii() and _bad(k)): return False
+        if not _scan_ok(d[k], 5, b): return False
+    v5 = d.get('group')
+    if v5 is not None:
+        if type(v5) is not str: return False
+        if not v5.isascii() and _bad(v5): return False
+        if len(v5) > 253: return False
+        if _K9(v5) is None: return False
+    v5 = d.get('kind')
+    if v5 is not None:
+        if type(v5) is not str: return False
+        if not v5.isascii() and _bad(v5): return False
+        if not 1 <= len(v5) <= 63: return False
+        if _K10(v5) is None: return False
+    v5 = d.get('name')
+    if v5 is None: return False
+    if type(v5) is not str: return False
+    if not v5.isascii() and _bad(v5): return False
+    if not 1 <= len(v5) <= 253: return False
+    v5 = d.get('namespace')
+    if v5 is not None:
+        if type(v5) is not str: return False
+        if not v5.isascii() and _bad(v5): return False
+        if not 1 <= len(v5) <= 63: return False
+        if _K3(v5) is None: return False
+    v5 = d.get('port')
+    if v5 is not None:
+        if type(v5) is not int: return False
+        if not 1 <= v5 <= 65535: return False
+    v5 = d.get('sectionName')
+    if v5 is not None:
+        if type(v5) is not str: return False
+        if not v5.isascii() and _bad(v5): return False
+        if not 1 <= len(v5) <= 253: return False
+        if _K2(v5) is None: return False
+    return True
+
+
+def _Condition_58dbe346c0(d, b, ctx):
+    b[0] -= 2 * len(d)
+    for k in d.keys() - _K34:
+        if type(k) is not str or (not k.isascii() and _bad(k)): return False
+        if not _scan_ok(d[k], 6, b): return False
+    v6 = d.get('type')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if len(v6) > 316: return False
+    if _K35(v6) is None: return False
+    v6 = d.get('status')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if v6 not in _K36: return False
+    v6 = d.get('reason')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if not 1 <= len(v6) <= 1024: return False
+    if _K37(v6) is None: return False
+    v6 = d.get('message')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if len(v6) > 32768: return False
+    v6 = d.get('lastTransitionTime')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    v6 = d.get('observedGeneration')
+    if v6 is not None:
+        if type(v6) is not int: return False
+        if not 0 <= v6 <= 9223372036854775807: return False
+    return True
+
+
+def _PolicyAncestorStatus_407538961f(d, b, ctx):
+    b[0] -= 2 * len(d)
+    for k in d.keys() - _K31:
+        if type(k) is not str or (not k.isascii() and _bad(k)): return False
+        if not _scan_ok(d[k], 4, b): return False
+    v4 = d.get('ancestorRef')
+    if v4 is None: return False
+    if type(v4) is not dict: return False
+    if not _ParentReference_8d65e881e3(v4, b, ctx): return False
+    v4 = d.get('controllerName')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 253: return False
+    if _K33(v4) is None: return False
+    v4 = d.get('conditions')
+    if v4 is not None:
+        if type(v4) is not list: return False
+        if len(v4) < 1: return False
+        if len(v4) > 8: return False
+        for x4 in v4:
+            if x4 is None: return False
+            if type(x4) is not dict: return False
+            if not _Condition_58dbe346c0(x4, b, ctx): return False
+    return True
+
+
+def _PolicyStatus_39f29f1a1b(d, b, ctx):
+    b[0] -= 2 * len(d)
+    for k in d.keys() - _K30:
+        if type(k) is not str or (not k.isascii() and _bad(k)): return False
+        if not _scan_ok(d[k], 2, b): return False
+    v2 = d.get('ancestors')
+    if v2 is not None:
+        if type(v2) is not list: return False
+        if len(v2) > 16: return False
+        for x2 in v2:
+            if x2 is None: return False
+            if type(x2) is not dict: return False
+            if not _PolicyAncestorStatus_407538961f(x2, b, ctx): return False
+    return True
+
+
+def _GCPTrafficExtension_0d41f115ad(d, b, ctx):
     b[0] -= 2788
     if not d.keys() <= _K0: return False
     v1 = d.get('apiVersion')
@@ -79,79 +510,214 @@ def _GCPTrafficExtension_edf748f0a7(d, b, ctx):
     v1 = d.get('metadata')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    b[0] -= 2 * len(v1)
-    for k in v1.keys() - _K1:
-        if type(k) is not str or (not k.isascii() and _bad(k)): return False
-        if not _scan_ok(v1[k], 2, b): return False
-    v2 = v1.get('name')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-        if _K2(v2) is None: return False
-    v2 = v1.get('generateName')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-    v2 = v1.get('namespace')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 63: return False
-        if _K3(v2) is None: return False
-    v2 = v1.get('labels')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-            if len(mk2) > 316: return False
-            if _K4(mk2) is None: return False
-            if len(mv2) > 63: return False
-            if _K5(mv2) is None: return False
-    v2 = v1.get('annotations')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-    v2 = v1.get('uid')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('resourceVersion')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('generation')
-    if v2 is not None:
-        if type(v2) is not int: return False
-        if not -9223372036854775808 <= v2 <= 9223372036854775807: return False
-    v2 = v1.get('creationTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('deletionTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('finalizers')
-    if v2 is not None:
-        if type(v2) is not list: return False
-        b[0] -= len(v2)
-        for x2 in v2:
-            if x2 is None: return False
-            if type(x2) is not str: return False
-            if not x2.isascii() and _bad(x2): return False
-    _K6(v1, '', ctx)
+    if not _ObjectMeta_ac52852e4f(v1, b, ctx): return False
     v1 = d.get('spec')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    if not v1.keys() <= _K7: return False
-    v2 = v1.get('targetRefs')
+    if not _ExtensionSpec_9e44a3206d(v1, b, ctx): return False
+    v1 = d.get('status')
+    if v1 is not None:
+        if type(v1) is not dict: return False
+        if not _PolicyStatus_39f29f1a1b(v1, b, ctx): return False
+    return True
+
+
+def _BackendRef_7c076aebd8(d, b, ctx):
+    if not d.keys() <= _K15: return False
+    v9 = d.get('group')
+    if v9 is not None:
+        if type(v9) is not str: return False
+        if not v9.isascii() and _bad(v9): return False
+        if v9 not in _K38: return False
+        if len(v9) > 253: return False
+        if _K9(v9) is None: return False
+    v9 = d.get('kind')
+    if v9 is not None:
+        if type(v9) is not str: return False
+        if not v9.isascii() and _bad(v9): return False
+        if v9 not in _K39: return False
+        if not 1 <= len(v9) <= 63: return False
+        if _K10(v9) is None: return False
+    v9 = d.get('name')
+    if v9 is None: return False
+    if type(v9) is not str: return False
+    if not v9.isascii() and _bad(v9): return False
+    if not 1 <= len(v9) <= 253: return False
+    v9 = d.get('port')
+    if v9 is not None:
+        if type(v9) is not int: return False
+        if not -9223372036854775808 <= v9 <= 9223372036854775807: return False
+    _K18(d, '', ctx)
+    return True
+
+
+def _CelExpression_43abc6a22c(d, b, ctx):
+    if not d.keys() <= _K14: return False
+    v7 = d.get('celMatcher')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if len(v7) > 512: return False
+    v7 = d.get('backendRefs')
+    if v7 is not None:
+        if type(v7) is not list: return False
+        b[0] -= len(v7)
+        b[0] -= 8 * len(v7)
+        for x7 in v7:
+            if x7 is None: return False
+            if type(x7) is not dict: return False
+            if not _BackendRef_7c076aebd8(x7, b, ctx): return False
+    _K19(d, '', ctx)
+    return True
+
+
+def _MatchCondition_250e5790cf(d, b, ctx):
+    if not d.keys() <= _K13: return False
+    v5 = d.get('celExpressions')
+    if v5 is not None:
+        if type(v5) is not list: return False
+        if len(v5) > 10: return False
+        for x5 in v5:
+            if x5 is None: return False
+            if type(x5) is not dict: return False
+            if not _CelExpression_43abc6a22c(x5, b, ctx): return False
+    return True
+
+
+def _BackendRef_b7f14e3f0c(d, b, ctx):
+    if not d.keys() <= _K15: return False
+    v7 = d.get('group')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if v7 not in _K38: return False
+        if len(v7) > 253: return False
+        if _K9(v7) is None: return False
+    v7 = d.get('kind')
+    if v7 is not None:
+        if type(v7) is not str: return False
+        if not v7.isascii() and _bad(v7): return False
+        if v7 not in _K39: return False
+        if not 1 <= len(v7) <= 63: return False
+        if _K10(v7) is None: return False
+    v7 = d.get('name')
+    if v7 is None: return False
+    if type(v7) is not str: return False
+    if not v7.isascii() and _bad(v7): return False
+    if not 1 <= len(v7) <= 253: return False
+    v7 = d.get('port')
+    if v7 is not None:
+        if type(v7) is not int: return False
+        if not -9223372036854775808 <= v7 <= 9223372036854775807: return False
+    _K18(d, '', ctx)
+    return True
+
+
+def _Extension_f940a564fe(d, b, ctx):
+    if not d.keys() <= _K20: return False
+    v6 = d.get('name')
+    if v6 is None: return False
+    if type(v6) is not str: return False
+    if not v6.isascii() and _bad(v6): return False
+    if not 1 <= len(v6) <= 63: return False
+    if _K12(v6) is None: return False
+    v6 = d.get('authority')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if len(v6) > 1000: return False
+        if _K21(v6) is None: return False
+    v6 = d.get('timeout')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if _K22(v6) is None: return False
+    v6 = d.get('failOpen')
+    if v6 is not None:
+        if type(v6) is not bool: return False
+    v6 = d.get('supportedEvents')
+    if v6 is not None:
+        if type(v6) is not list: return False
+        if len(v6) > 6: return False
+        for x6 in v6:
+            if x6 is None: return False
+            if type(x6) is not str: return False
+            if not x6.isascii() and _bad(x6): return False
+            if x6 not in _K23: return False
+    v6 = d.get('forwardHeaders')
+    if v6 is not None:
+        if type(v6) is not list: return False
+        if len(v6) > 50: return False
+        for x6 in v6:
+            if x6 is None: return False
+            if type(x6) is not str: return False
+            if not x6.isascii() and _bad(x6): return False
+            if not 1 <= len(x6) <= 256: return False
+            if _K24(x6) is None: return False
+    v6 = d.get('metadata')
+    if v6 is not None:
+        if type(v6) is not dict: return False
+        if len(v6) > 16: return False
+        for mk6, mv6 in v6.items():
+            if type(mk6) is not str or type(mv6) is not str: return False
+            if not (mk6.isascii() and mv6.isascii()) and (_bad(mk6) or _bad(mv6)): return False
+            if _K25(mk6) is None: return False
+            if not 1 <= len(mv6) <= 1023: return False
+            if _K26(mv6) is None: return False
+    v6 = d.get('requestBodySendMode')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if v6 not in _K27: return False
+    v6 = d.get('responseBodySendMode')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if v6 not in _K27: return False
+    v6 = d.get('observabilityMode')
+    if v6 is not None:
+        if type(v6) is not bool: return False
+    v6 = d.get('backendRef')
+    if v6 is not None:
+        if type(v6) is not dict: return False
+        if not _BackendRef_b7f14e3f0c(v6, b, ctx): return False
+    v6 = d.get('googleAPIServiceName')
+    if v6 is not None:
+        if type(v6) is not str: return False
+        if not v6.isascii() and _bad(v6): return False
+        if len(v6) > 100: return False
+        if _K40(v6) is None: return False
+    _K29(d, '', ctx)
+    return True
+
+
+def _ExtensionChain_93904e99e5(d, b, ctx):
+    if not d.keys() <= _K11: return False
+    v4 = d.get('name')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 63: return False
+    if _K12(v4) is None: return False
+    v4 = d.get('matchCondition')
+    if v4 is not None:
+        if type(v4) is not dict: return False
+        if not _MatchCondition_250e5790cf(v4, b, ctx): return False
+    v4 = d.get('extensions')
+    if v4 is None: return False
+    if type(v4) is not list: return False
+    if len(v4) < 1: return False
+    if len(v4) > 3: return False
+    for x4 in v4:
+        if x4 is None: return False
+        if type(x4) is not dict: return False
+        if not _Extension_f940a564fe(x4, b, ctx): return False
+    return True
+
+
+def _ExtensionSpec_1600b8f5e5(d, b, ctx):
+    if not d.keys() <= _K7: return False
+    v2 = d.get('targetRefs')
     if v2 is None: return False
     if type(v2) is not list: return False
     if len(v2) < 1: return False
@@ -159,25 +725,8 @@ def _GCPTrafficExtension_edf748f0a7(d, b, ctx):
     for x2 in v2:
         if x2 is None: return False
         if type(x2) is not dict: return False
-        if not x2.keys() <= _K8: return False
-        v4 = x2.get('group')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if len(v4) > 253: return False
-        if _K9(v4) is None: return False
-        v4 = x2.get('kind')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 63: return False
-        if _K10(v4) is None: return False
-        v4 = x2.get('name')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 253: return False
-    v2 = v1.get('extensionChains')
+        if not _TargetRef_900eac3f51(x2, b, ctx): return False
+    v2 = d.get('extensionChains')
     if v2 is None: return False
     if type(v2) is not list: return False
     if len(v2) < 1: return False
@@ -185,279 +734,11 @@ def _GCPTrafficExtension_edf748f0a7(d, b, ctx):
     for x2 in v2:
         if x2 is None: return False
         if type(x2) is not dict: return False
-        if not x2.keys() <= _K11: return False
-        v4 = x2.get('name')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 63: return False
-        if _K12(v4) is None: return False
-        v4 = x2.get('matchCondition')
-        if v4 is not None:
-            if type(v4) is not dict: return False
-            if not v4.keys() <= _K13: return False
-            v5 = v4.get('celExpressions')
-            if v5 is not None:
-                if type(v5) is not list: return False
-                if len(v5) > 10: return False
-                for x5 in v5:
-                    if x5 is None: return False
-                    if type(x5) is not dict: return False
-                    if not x5.keys() <= _K14: return False
-                    v7 = x5.get('celMatcher')
-                    if v7 is not None:
-                        if type(v7) is not str: return False
-                        if not v7.isascii() and _bad(v7): return False
-                        if len(v7) > 512: return False
-                    v7 = x5.get('backendRefs')
-                    if v7 is not None:
-                        if type(v7) is not list: return False
-                        if len(v7) > 1: return False
-                        for x7 in v7:
-                            if x7 is None: return False
-                            if type(x7) is not dict: return False
-                            if not x7.keys() <= _K15: return False
-                            v9 = x7.get('group')
-                            if v9 is not None:
-                                if type(v9) is not str: return False
-                                if not v9.isascii() and _bad(v9): return False
-                                if v9 not in _K16: return False
-                                if len(v9) > 253: return False
-                                if _K9(v9) is None: return False
-                            v9 = x7.get('kind')
-                            if v9 is not None:
-                                if type(v9) is not str: return False
-                                if not v9.isascii() and _bad(v9): return False
-                                if v9 not in _K17: return False
-                                if not 1 <= len(v9) <= 63: return False
-                                if _K10(v9) is None: return False
-                            v9 = x7.get('name')
-                            if v9 is None: return False
-                            if type(v9) is not str: return False
-                            if not v9.isascii() and _bad(v9): return False
-                            if not 1 <= len(v9) <= 253: return False
-                            v9 = x7.get('port')
-                            if v9 is not None:
-                                if type(v9) is not int: return False
-                                if not 1 <= v9 <= 65535: return False
-                            _K18(x7, '', ctx)
-                    _K19(x5, '', ctx)
-        v4 = x2.get('extensions')
-        if v4 is None: return False
-        if type(v4) is not list: return False
-        if len(v4) < 1: return False
-        if len(v4) > 3: return False
-        for x4 in v4:
-            if x4 is None: return False
-            if type(x4) is not dict: return False
-            if not x4.keys() <= _K20: return False
-            v6 = x4.get('name')
-            if v6 is None: return False
-            if type(v6) is not str: return False
-            if not v6.isascii() and _bad(v6): return False
-            if not 1 <= len(v6) <= 63: return False
-            if _K12(v6) is None: return False
-            v6 = x4.get('authority')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if len(v6) > 1000: return False
-                if _K21(v6) is None: return False
-            v6 = x4.get('timeout')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if _K22(v6) is None: return False
-            v6 = x4.get('failOpen')
-            if v6 is not None:
-                if type(v6) is not bool: return False
-            v6 = x4.get('supportedEvents')
-            if v6 is not None:
-                if type(v6) is not list: return False
-                if len(v6) > 6: return False
-                for x6 in v6:
-                    if x6 is None: return False
-                    if type(x6) is not str: return False
-                    if not x6.isascii() and _bad(x6): return False
-                    if x6 not in _K23: return False
-            v6 = x4.get('forwardHeaders')
-            if v6 is not None:
-                if type(v6) is not list: return False
-                if len(v6) > 50: return False
-                for x6 in v6:
-                    if x6 is None: return False
-                    if type(x6) is not str: return False
-                    if not x6.isascii() and _bad(x6): return False
-                    if not 1 <= len(x6) <= 256: return False
-                    if _K24(x6) is None: return False
-            v6 = x4.get('metadata')
-            if v6 is not None:
-                if type(v6) is not dict: return False
-                if len(v6) > 16: return False
-                for mk6, mv6 in v6.items():
-                    if type(mk6) is not str or type(mv6) is not str: return False
-                    if not (mk6.isascii() and mv6.isascii()) and (_bad(mk6) or _bad(mv6)): return False
-                    if _K25(mk6) is None: return False
-                    if not 1 <= len(mv6) <= 1023: return False
-                    if _K26(mv6) is None: return False
-            v6 = x4.get('requestBodySendMode')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if v6 not in _K27: return False
-            v6 = x4.get('responseBodySendMode')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if v6 not in _K27: return False
-            v6 = x4.get('observabilityMode')
-            if v6 is not None:
-                if type(v6) is not bool: return False
-            v6 = x4.get('backendRef')
-            if v6 is not None:
-                if type(v6) is not dict: return False
-                if not v6.keys() <= _K15: return False
-                v7 = v6.get('group')
-                if v7 is not None:
-                    if type(v7) is not str: return False
-                    if not v7.isascii() and _bad(v7): return False
-                    if v7 not in _K16: return False
-                    if len(v7) > 253: return False
-                    if _K9(v7) is None: return False
-                v7 = v6.get('kind')
-                if v7 is not None:
-                    if type(v7) is not str: return False
-                    if not v7.isascii() and _bad(v7): return False
-                    if v7 not in _K17: return False
-                    if not 1 <= len(v7) <= 63: return False
-                    if _K10(v7) is None: return False
-                v7 = v6.get('name')
-                if v7 is None: return False
-                if type(v7) is not str: return False
-                if not v7.isascii() and _bad(v7): return False
-                if not 1 <= len(v7) <= 253: return False
-                v7 = v6.get('port')
-                if v7 is not None:
-                    if type(v7) is not int: return False
-                    if not 1 <= v7 <= 65535: return False
-                _K18(v6, '', ctx)
-            v6 = x4.get('googleAPIServiceName')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if len(v6) > 100: return False
-                if _K28(v6) is None: return False
-            _K29(x4, '', ctx)
-    v1 = d.get('status')
-    if v1 is not None:
-        if type(v1) is not dict: return False
-        b[0] -= 2 * len(v1)
-        for k in v1.keys() - _K30:
-            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-            if not _scan_ok(v1[k], 2, b): return False
-        v2 = v1.get('ancestors')
-        if v2 is not None:
-            if type(v2) is not list: return False
-            if len(v2) > 16: return False
-            for x2 in v2:
-                if x2 is None: return False
-                if type(x2) is not dict: return False
-                b[0] -= 2 * len(x2)
-                for k in x2.keys() - _K31:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(x2[k], 4, b): return False
-                v4 = x2.get('ancestorRef')
-                if v4 is None: return False
-                if type(v4) is not dict: return False
-                b[0] -= 2 * len(v4)
-                for k in v4.keys() - _K32:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(v4[k], 5, b): return False
-                v5 = v4.get('group')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if len(v5) > 253: return False
-                    if _K9(v5) is None: return False
-                v5 = v4.get('kind')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K10(v5) is None: return False
-                v5 = v4.get('name')
-                if v5 is None: return False
-                if type(v5) is not str: return False
-                if not v5.isascii() and _bad(v5): return False
-                if not 1 <= len(v5) <= 253: return False
-                v5 = v4.get('namespace')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K3(v5) is None: return False
-                v5 = v4.get('port')
-                if v5 is not None:
-                    if type(v5) is not int: return False
-                    if not 1 <= v5 <= 65535: return False
-                v5 = v4.get('sectionName')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 253: return False
-                    if _K2(v5) is None: return False
-                v4 = x2.get('controllerName')
-                if v4 is None: return False
-                if type(v4) is not str: return False
-                if not v4.isascii() and _bad(v4): return False
-                if not 1 <= len(v4) <= 253: return False
-                if _K33(v4) is None: return False
-                v4 = x2.get('conditions')
-                if v4 is not None:
-                    if type(v4) is not list: return False
-                    if len(v4) < 1: return False
-                    if len(v4) > 8: return False
-                    for x4 in v4:
-                        if x4 is None: return False
-                        if type(x4) is not dict: return False
-                        b[0] -= 2 * len(x4)
-                        for k in x4.keys() - _K34:
-                            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                            if not _scan_ok(x4[k], 6, b): return False
-                        v6 = x4.get('type')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 316: return False
-                        if _K35(v6) is None: return False
-                        v6 = x4.get('status')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if v6 not in _K36: return False
-                        v6 = x4.get('reason')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if not 1 <= len(v6) <= 1024: return False
-                        if _K37(v6) is None: return False
-                        v6 = x4.get('message')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 32768: return False
-                        v6 = x4.get('lastTransitionTime')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        v6 = x4.get('observedGeneration')
-                        if v6 is not None:
-                            if type(v6) is not int: return False
-                            if not 0 <= v6 <= 9223372036854775807: return False
+        if not _ExtensionChain_93904e99e5(x2, b, ctx): return False
     return True
 
 
-def _GCPRoutingExtension_a917ed6883(d, b, ctx):
+def _GCPRoutingExtension_6829418e25(d, b, ctx):
     b[0] -= 2338
     if not d.keys() <= _K0: return False
     v1 = d.get('apiVersion')
@@ -471,79 +752,71 @@ def _GCPRoutingExtension_a917ed6883(d, b, ctx):
     v1 = d.get('metadata')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    b[0] -= 2 * len(v1)
-    for k in v1.keys() - _K1:
-        if type(k) is not str or (not k.isascii() and _bad(k)): return False
-        if not _scan_ok(v1[k], 2, b): return False
-    v2 = v1.get('name')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-        if _K2(v2) is None: return False
-    v2 = v1.get('generateName')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-    v2 = v1.get('namespace')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 63: return False
-        if _K3(v2) is None: return False
-    v2 = v1.get('labels')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-            if len(mk2) > 316: return False
-            if _K4(mk2) is None: return False
-            if len(mv2) > 63: return False
-            if _K5(mv2) is None: return False
-    v2 = v1.get('annotations')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-    v2 = v1.get('uid')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('resourceVersion')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('generation')
-    if v2 is not None:
-        if type(v2) is not int: return False
-        if not -9223372036854775808 <= v2 <= 9223372036854775807: return False
-    v2 = v1.get('creationTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('deletionTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('finalizers')
-    if v2 is not None:
-        if type(v2) is not list: return False
-        b[0] -= len(v2)
-        for x2 in v2:
-            if x2 is None: return False
-            if type(x2) is not str: return False
-            if not x2.isascii() and _bad(x2): return False
-    _K6(v1, '', ctx)
+    if not _ObjectMeta_ac52852e4f(v1, b, ctx): return False
     v1 = d.get('spec')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    if not v1.keys() <= _K7: return False
-    v2 = v1.get('targetRefs')
+    if not _ExtensionSpec_1600b8f5e5(v1, b, ctx): return False
+    v1 = d.get('status')
+    if v1 is not None:
+        if type(v1) is not dict: return False
+        if not _PolicyStatus_39f29f1a1b(v1, b, ctx): return False
+    return True
+
+
+def _WasmPluginVersion_22a485e114(d, b, ctx):
+    if not d.keys() <= _K42: return False
+    v4 = d.get('name')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if not 1 <= len(v4) <= 63: return False
+    if _K12(v4) is None: return False
+    v4 = d.get('description')
+    if v4 is not None:
+        if type(v4) is not str: return False
+        if not v4.isascii() and _bad(v4): return False
+        if len(v4) > 1024: return False
+    v4 = d.get('image')
+    if v4 is None: return False
+    if type(v4) is not str: return False
+    if not v4.isascii() and _bad(v4): return False
+    if len(v4) > 2000: return False
+    if _K43(v4) is None: return False
+    v4 = d.get('weight')
+    if v4 is None: return False
+    if type(v4) is not int: return False
+    if not 0 <= v4 <= 1000000: return False
+    v4 = d.get('pluginConfigURI')
+    if v4 is not None:
+        if type(v4) is not str: return False
+        if not v4.isascii() and _bad(v4): return False
+        if len(v4) > 2000: return False
+        if _K43(v4) is None: return False
+    return True
+
+
+def _LogConfig_42362cc80f(d, b, ctx):
+    if not d.keys() <= _K44: return False
+    v3 = d.get('enabled')
+    if v3 is None: return False
+    if type(v3) is not bool: return False
+    v3 = d.get('sampleRate')
+    if v3 is not None:
+        if type(v3) is not int: return False
+        if not 0 <= v3 <= 1000000: return False
+    v3 = d.get('minLogLevel')
+    if v3 is not None:
+        if type(v3) is not str: return False
+        if not v3.isascii() and _bad(v3): return False
+        if v3 not in _K45: return False
+    _K46(d, '', ctx)
+    return True
+
+
+def _WasmPluginSpec_adc9c65bfd(d, b, ctx):
+    if not d.keys() <= _K41: return False
+    v2 = d.get('versions')
     if v2 is None: return False
     if type(v2) is not list: return False
     if len(v2) < 1: return False
@@ -551,306 +824,22 @@ def _GCPRoutingExtension_a917ed6883(d, b, ctx):
     for x2 in v2:
         if x2 is None: return False
         if type(x2) is not dict: return False
-        if not x2.keys() <= _K8: return False
-        v4 = x2.get('group')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if len(v4) > 253: return False
-        if _K9(v4) is None: return False
-        v4 = x2.get('kind')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 63: return False
-        if _K10(v4) is None: return False
-        v4 = x2.get('name')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 253: return False
-    v2 = v1.get('extensionChains')
-    if v2 is None: return False
-    if type(v2) is not list: return False
-    if len(v2) < 1: return False
-    if len(v2) > 5: return False
-    for x2 in v2:
-        if x2 is None: return False
-        if type(x2) is not dict: return False
-        if not x2.keys() <= _K11: return False
-        v4 = x2.get('name')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 63: return False
-        if _K12(v4) is None: return False
-        v4 = x2.get('matchCondition')
-        if v4 is not None:
-            if type(v4) is not dict: return False
-            if not v4.keys() <= _K13: return False
-            v5 = v4.get('celExpressions')
-            if v5 is not None:
-                if type(v5) is not list: return False
-                if len(v5) > 10: return False
-                for x5 in v5:
-                    if x5 is None: return False
-                    if type(x5) is not dict: return False
-                    if not x5.keys() <= _K14: return False
-                    v7 = x5.get('celMatcher')
-                    if v7 is not None:
-                        if type(v7) is not str: return False
-                        if not v7.isascii() and _bad(v7): return False
-                        if len(v7) > 512: return False
-                    v7 = x5.get('backendRefs')
-                    if v7 is not None:
-                        if type(v7) is not list: return False
-                        b[0] -= len(v7)
-                        b[0] -= 8 * len(v7)
-                        for x7 in v7:
-                            if x7 is None: return False
-                            if type(x7) is not dict: return False
-                            if not x7.keys() <= _K15: return False
-                            v9 = x7.get('group')
-                            if v9 is not None:
-                                if type(v9) is not str: return False
-                                if not v9.isascii() and _bad(v9): return False
-                                if v9 not in _K38: return False
-                                if len(v9) > 253: return False
-                                if _K9(v9) is None: return False
-                            v9 = x7.get('kind')
-                            if v9 is not None:
-                                if type(v9) is not str: return False
-                                if not v9.isascii() and _bad(v9): return False
-                                if v9 not in _K39: return False
-                                if not 1 <= len(v9) <= 63: return False
-                                if _K10(v9) is None: return False
-                            v9 = x7.get('name')
-                            if v9 is None: return False
-                            if type(v9) is not str: return False
-                            if not v9.isascii() and _bad(v9): return False
-                            if not 1 <= len(v9) <= 253: return False
-                            v9 = x7.get('port')
-                            if v9 is not None:
-                                if type(v9) is not int: return False
-                                if not -9223372036854775808 <= v9 <= 9223372036854775807: return False
-                            _K18(x7, '', ctx)
-                    _K19(x5, '', ctx)
-        v4 = x2.get('extensions')
-        if v4 is None: return False
-        if type(v4) is not list: return False
-        if len(v4) < 1: return False
-        if len(v4) > 3: return False
-        for x4 in v4:
-            if x4 is None: return False
-            if type(x4) is not dict: return False
-            if not x4.keys() <= _K20: return False
-            v6 = x4.get('name')
-            if v6 is None: return False
-            if type(v6) is not str: return False
-            if not v6.isascii() and _bad(v6): return False
-            if not 1 <= len(v6) <= 63: return False
-            if _K12(v6) is None: return False
-            v6 = x4.get('authority')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if len(v6) > 1000: return False
-                if _K21(v6) is None: return False
-            v6 = x4.get('timeout')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if _K22(v6) is None: return False
-            v6 = x4.get('failOpen')
-            if v6 is not None:
-                if type(v6) is not bool: return False
-            v6 = x4.get('supportedEvents')
-            if v6 is not None:
-                if type(v6) is not list: return False
-                if len(v6) > 6: return False
-                for x6 in v6:
-                    if x6 is None: return False
-                    if type(x6) is not str: return False
-                    if not x6.isascii() and _bad(x6): return False
-                    if x6 not in _K23: return False
-            v6 = x4.get('forwardHeaders')
-            if v6 is not None:
-                if type(v6) is not list: return False
-                if len(v6) > 50: return False
-                for x6 in v6:
-                    if x6 is None: return False
-                    if type(x6) is not str: return False
-                    if not x6.isascii() and _bad(x6): return False
-                    if not 1 <= len(x6) <= 256: return False
-                    if _K24(x6) is None: return False
-            v6 = x4.get('metadata')
-            if v6 is not None:
-                if type(v6) is not dict: return False
-                if len(v6) > 16: return False
-                for mk6, mv6 in v6.items():
-                    if type(mk6) is not str or type(mv6) is not str: return False
-                    if not (mk6.isascii() and mv6.isascii()) and (_bad(mk6) or _bad(mv6)): return False
-                    if _K25(mk6) is None: return False
-                    if not 1 <= len(mv6) <= 1023: return False
-                    if _K26(mv6) is None: return False
-            v6 = x4.get('requestBodySendMode')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if v6 not in _K27: return False
-            v6 = x4.get('responseBodySendMode')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if v6 not in _K27: return False
-            v6 = x4.get('observabilityMode')
-            if v6 is not None:
-                if type(v6) is not bool: return False
-            v6 = x4.get('backendRef')
-            if v6 is not None:
-                if type(v6) is not dict: return False
-                if not v6.keys() <= _K15: return False
-                v7 = v6.get('group')
-                if v7 is not None:
-                    if type(v7) is not str: return False
-                    if not v7.isascii() and _bad(v7): return False
-                    if v7 not in _K38: return False
-                    if len(v7) > 253: return False
-                    if _K9(v7) is None: return False
-                v7 = v6.get('kind')
-                if v7 is not None:
-                    if type(v7) is not str: return False
-                    if not v7.isascii() and _bad(v7): return False
-                    if v7 not in _K39: return False
-                    if not 1 <= len(v7) <= 63: return False
-                    if _K10(v7) is None: return False
-                v7 = v6.get('name')
-                if v7 is None: return False
-                if type(v7) is not str: return False
-                if not v7.isascii() and _bad(v7): return False
-                if not 1 <= len(v7) <= 253: return False
-                v7 = v6.get('port')
-                if v7 is not None:
-                    if type(v7) is not int: return False
-                    if not -9223372036854775808 <= v7 <= 9223372036854775807: return False
-                _K18(v6, '', ctx)
-            v6 = x4.get('googleAPIServiceName')
-            if v6 is not None:
-                if type(v6) is not str: return False
-                if not v6.isascii() and _bad(v6): return False
-                if len(v6) > 100: return False
-                if _K40(v6) is None: return False
-            _K29(x4, '', ctx)
-    v1 = d.get('status')
-    if v1 is not None:
-        if type(v1) is not dict: return False
-        b[0] -= 2 * len(v1)
-        for k in v1.keys() - _K30:
-            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-            if not _scan_ok(v1[k], 2, b): return False
-        v2 = v1.get('ancestors')
-        if v2 is not None:
-            if type(v2) is not list: return False
-            if len(v2) > 16: return False
-            for x2 in v2:
-                if x2 is None: return False
-                if type(x2) is not dict: return False
-                b[0] -= 2 * len(x2)
-                for k in x2.keys() - _K31:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(x2[k], 4, b): return False
-                v4 = x2.get('ancestorRef')
-                if v4 is None: return False
-                if type(v4) is not dict: return False
-                b[0] -= 2 * len(v4)
-                for k in v4.keys() - _K32:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(v4[k], 5, b): return False
-                v5 = v4.get('group')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if len(v5) > 253: return False
-                    if _K9(v5) is None: return False
-                v5 = v4.get('kind')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K10(v5) is None: return False
-                v5 = v4.get('name')
-                if v5 is None: return False
-                if type(v5) is not str: return False
-                if not v5.isascii() and _bad(v5): return False
-                if not 1 <= len(v5) <= 253: return False
-                v5 = v4.get('namespace')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K3(v5) is None: return False
-                v5 = v4.get('port')
-                if v5 is not None:
-                    if type(v5) is not int: return False
-                    if not 1 <= v5 <= 65535: return False
-                v5 = v4.get('sectionName')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 253: return False
-                    if _K2(v5) is None: return False
-                v4 = x2.get('controllerName')
-                if v4 is None: return False
-                if type(v4) is not str: return False
-                if not v4.isascii() and _bad(v4): return False
-                if not 1 <= len(v4) <= 253: return False
-                if _K33(v4) is None: return False
-                v4 = x2.get('conditions')
-                if v4 is not None:
-                    if type(v4) is not list: return False
-                    if len(v4) < 1: return False
-                    if len(v4) > 8: return False
-                    for x4 in v4:
-                        if x4 is None: return False
-                        if type(x4) is not dict: return False
-                        b[0] -= 2 * len(x4)
-                        for k in x4.keys() - _K34:
-                            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                            if not _scan_ok(x4[k], 6, b): return False
-                        v6 = x4.get('type')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 316: return False
-                        if _K35(v6) is None: return False
-                        v6 = x4.get('status')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if v6 not in _K36: return False
-                        v6 = x4.get('reason')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if not 1 <= len(v6) <= 1024: return False
-                        if _K37(v6) is None: return False
-                        v6 = x4.get('message')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 32768: return False
-                        v6 = x4.get('lastTransitionTime')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        v6 = x4.get('observedGeneration')
-                        if v6 is not None:
-                            if type(v6) is not int: return False
-                            if not 0 <= v6 <= 9223372036854775807: return False
+        if not _WasmPluginVersion_22a485e114(x2, b, ctx): return False
+    v2 = d.get('logConfig')
+    if v2 is not None:
+        if type(v2) is not dict: return False
+        if not _LogConfig_42362cc80f(v2, b, ctx): return False
+    v2 = d.get('kmsKeyName')
+    if v2 is not None:
+        if type(v2) is not str: return False
+        if not v2.isascii() and _bad(v2): return False
+        if len(v2) > 1000: return False
+        if _K47(v2) is None: return False
+    _K48(d, '', ctx)
     return True
 
 
-def _GCPWasmPlugin_eea558c377(d, b, ctx):
+def _GCPWasmPlugin_de1a5099c4(d, b, ctx):
     b[0] -= 276
     if not d.keys() <= _K0: return False
     v1 = d.get('apiVersion')
@@ -864,250 +853,21 @@ def _GCPWasmPlugin_eea558c377(d, b, ctx):
     v1 = d.get('metadata')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    b[0] -= 2 * len(v1)
-    for k in v1.keys() - _K1:
-        if type(k) is not str or (not k.isascii() and _bad(k)): return False
-        if not _scan_ok(v1[k], 2, b): return False
-    v2 = v1.get('name')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-        if _K2(v2) is None: return False
-    v2 = v1.get('generateName')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 253: return False
-    v2 = v1.get('namespace')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 63: return False
-        if _K3(v2) is None: return False
-    v2 = v1.get('labels')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-            if len(mk2) > 316: return False
-            if _K4(mk2) is None: return False
-            if len(mv2) > 63: return False
-            if _K5(mv2) is None: return False
-    v2 = v1.get('annotations')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        b[0] -= 2 * len(v2)
-        for mk2, mv2 in v2.items():
-            if type(mk2) is not str or type(mv2) is not str: return False
-            if not (mk2.isascii() and mv2.isascii()) and (_bad(mk2) or _bad(mv2)): return False
-    v2 = v1.get('uid')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('resourceVersion')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('generation')
-    if v2 is not None:
-        if type(v2) is not int: return False
-        if not -9223372036854775808 <= v2 <= 9223372036854775807: return False
-    v2 = v1.get('creationTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('deletionTimestamp')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-    v2 = v1.get('finalizers')
-    if v2 is not None:
-        if type(v2) is not list: return False
-        b[0] -= len(v2)
-        for x2 in v2:
-            if x2 is None: return False
-            if type(x2) is not str: return False
-            if not x2.isascii() and _bad(x2): return False
-    _K6(v1, '', ctx)
+    if not _ObjectMeta_ac52852e4f(v1, b, ctx): return False
     v1 = d.get('spec')
     if v1 is None: return False
     if type(v1) is not dict: return False
-    if not v1.keys() <= _K41: return False
-    v2 = v1.get('versions')
-    if v2 is None: return False
-    if type(v2) is not list: return False
-    if len(v2) < 1: return False
-    if len(v2) > 10: return False
-    for x2 in v2:
-        if x2 is None: return False
-        if type(x2) is not dict: return False
-        if not x2.keys() <= _K42: return False
-        v4 = x2.get('name')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if not 1 <= len(v4) <= 63: return False
-        if _K12(v4) is None: return False
-        v4 = x2.get('description')
-        if v4 is not None:
-            if type(v4) is not str: return False
-            if not v4.isascii() and _bad(v4): return False
-            if len(v4) > 1024: return False
-        v4 = x2.get('image')
-        if v4 is None: return False
-        if type(v4) is not str: return False
-        if not v4.isascii() and _bad(v4): return False
-        if len(v4) > 2000: return False
-        if _K43(v4) is None: return False
-        v4 = x2.get('weight')
-        if v4 is None: return False
-        if type(v4) is not int: return False
-        if not 0 <= v4 <= 1000000: return False
-        v4 = x2.get('pluginConfigURI')
-        if v4 is not None:
-            if type(v4) is not str: return False
-            if not v4.isascii() and _bad(v4): return False
-            if len(v4) > 2000: return False
-            if _K43(v4) is None: return False
-    v2 = v1.get('logConfig')
-    if v2 is not None:
-        if type(v2) is not dict: return False
-        if not v2.keys() <= _K44: return False
-        v3 = v2.get('enabled')
-        if v3 is None: return False
-        if type(v3) is not bool: return False
-        v3 = v2.get('sampleRate')
-        if v3 is not None:
-            if type(v3) is not int: return False
-            if not 0 <= v3 <= 1000000: return False
-        v3 = v2.get('minLogLevel')
-        if v3 is not None:
-            if type(v3) is not str: return False
-            if not v3.isascii() and _bad(v3): return False
-            if v3 not in _K45: return False
-        _K46(v2, '', ctx)
-    v2 = v1.get('kmsKeyName')
-    if v2 is not None:
-        if type(v2) is not str: return False
-        if not v2.isascii() and _bad(v2): return False
-        if len(v2) > 1000: return False
-        if _K47(v2) is None: return False
-    _K48(v1, '', ctx)
+    if not _WasmPluginSpec_adc9c65bfd(v1, b, ctx): return False
     v1 = d.get('status')
     if v1 is not None:
         if type(v1) is not dict: return False
-        b[0] -= 2 * len(v1)
-        for k in v1.keys() - _K30:
-            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-            if not _scan_ok(v1[k], 2, b): return False
-        v2 = v1.get('ancestors')
-        if v2 is not None:
-            if type(v2) is not list: return False
-            if len(v2) > 16: return False
-            for x2 in v2:
-                if x2 is None: return False
-                if type(x2) is not dict: return False
-                b[0] -= 2 * len(x2)
-                for k in x2.keys() - _K31:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(x2[k], 4, b): return False
-                v4 = x2.get('ancestorRef')
-                if v4 is None: return False
-                if type(v4) is not dict: return False
-                b[0] -= 2 * len(v4)
-                for k in v4.keys() - _K32:
-                    if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                    if not _scan_ok(v4[k], 5, b): return False
-                v5 = v4.get('group')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if len(v5) > 253: return False
-                    if _K9(v5) is None: return False
-                v5 = v4.get('kind')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K10(v5) is None: return False
-                v5 = v4.get('name')
-                if v5 is None: return False
-                if type(v5) is not str: return False
-                if not v5.isascii() and _bad(v5): return False
-                if not 1 <= len(v5) <= 253: return False
-                v5 = v4.get('namespace')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 63: return False
-                    if _K3(v5) is None: return False
-                v5 = v4.get('port')
-                if v5 is not None:
-                    if type(v5) is not int: return False
-                    if not 1 <= v5 <= 65535: return False
-                v5 = v4.get('sectionName')
-                if v5 is not None:
-                    if type(v5) is not str: return False
-                    if not v5.isascii() and _bad(v5): return False
-                    if not 1 <= len(v5) <= 253: return False
-                    if _K2(v5) is None: return False
-                v4 = x2.get('controllerName')
-                if v4 is None: return False
-                if type(v4) is not str: return False
-                if not v4.isascii() and _bad(v4): return False
-                if not 1 <= len(v4) <= 253: return False
-                if _K33(v4) is None: return False
-                v4 = x2.get('conditions')
-                if v4 is not None:
-                    if type(v4) is not list: return False
-                    if len(v4) < 1: return False
-                    if len(v4) > 8: return False
-                    for x4 in v4:
-                        if x4 is None: return False
-                        if type(x4) is not dict: return False
-                        b[0] -= 2 * len(x4)
-                        for k in x4.keys() - _K34:
-                            if type(k) is not str or (not k.isascii() and _bad(k)): return False
-                            if not _scan_ok(x4[k], 6, b): return False
-                        v6 = x4.get('type')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 316: return False
-                        if _K35(v6) is None: return False
-                        v6 = x4.get('status')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if v6 not in _K36: return False
-                        v6 = x4.get('reason')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if not 1 <= len(v6) <= 1024: return False
-                        if _K37(v6) is None: return False
-                        v6 = x4.get('message')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        if len(v6) > 32768: return False
-                        v6 = x4.get('lastTransitionTime')
-                        if v6 is None: return False
-                        if type(v6) is not str: return False
-                        if not v6.isascii() and _bad(v6): return False
-                        v6 = x4.get('observedGeneration')
-                        if v6 is not None:
-                            if type(v6) is not int: return False
-                            if not 0 <= v6 <= 9223372036854775807: return False
+        if not _PolicyStatus_39f29f1a1b(v1, b, ctx): return False
     return True
 
 
 #: kind -> checker
 CHECKERS = {
-    'GCPTrafficExtension': _GCPTrafficExtension_edf748f0a7,
-    'GCPRoutingExtension': _GCPRoutingExtension_a917ed6883,
-    'GCPWasmPlugin': _GCPWasmPlugin_eea558c377,
+    'GCPTrafficExtension': _GCPTrafficExtension_0d41f115ad,
+    'GCPRoutingExtension': _GCPRoutingExtension_6829418e25,
+    'GCPWasmPlugin': _GCPWasmPlugin_de1a5099c4,
 }
